@@ -1,0 +1,120 @@
+//! [`ClientInfo`]: what the host knows about the client behind a request.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::ids::{DeviceId, truncate_clean};
+
+/// The most bytes of a user-agent string that are kept.
+pub const MAX_USER_AGENT_BYTES: usize = 512;
+
+/// A user-agent string, cut to [`MAX_USER_AGENT_BYTES`] at a character boundary with control
+/// characters replaced by spaces.
+///
+/// User agents are client-chosen text used only as a signal (risk scoring, the activity log), so a
+/// long one is shortened rather than refused: a sign-in must not fail because a browser sent an
+/// unusual header. Real user agents are far shorter than the cap.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserAgent(String);
+
+impl UserAgent {
+    /// Cleans and bounds a raw header value.
+    #[must_use]
+    pub fn new(raw: &str) -> Self {
+        Self(truncate_clean(raw.trim(), MAX_USER_AGENT_BYTES))
+    }
+
+    /// The (possibly shortened) text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserAgent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the host knows about the client behind a request: its IP address (as the host's trusted
+/// proxy configuration determined it), its user agent, and a device id from a long-lived cookie.
+///
+/// ```
+/// use acctsec_core::{ClientInfo, DeviceId};
+///
+/// let client = ClientInfo::new()
+///     .with_ip("203.0.113.7".parse()?)
+///     .with_user_agent("Mozilla/5.0 (X11; Linux x86_64)")
+///     .with_device(DeviceId::new("d-81f2")?);
+/// assert_eq!(client.user_agent().map(|ua| ua.as_str()), Some("Mozilla/5.0 (X11; Linux x86_64)"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ClientInfo {
+    ip: Option<IpAddr>,
+    user_agent: Option<UserAgent>,
+    device: Option<DeviceId>,
+}
+
+impl ClientInfo {
+    /// A client about which nothing is known.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the client's IP address.
+    #[must_use]
+    pub fn with_ip(mut self, ip: IpAddr) -> Self {
+        self.ip = Some(ip);
+        self
+    }
+
+    /// Sets the user agent from a raw header value (see [`UserAgent::new`]).
+    #[must_use]
+    pub fn with_user_agent(mut self, raw: &str) -> Self {
+        self.user_agent = Some(UserAgent::new(raw));
+        self
+    }
+
+    /// Sets the device id.
+    #[must_use]
+    pub fn with_device(mut self, device: DeviceId) -> Self {
+        self.device = Some(device);
+        self
+    }
+
+    /// The client's IP address, if known.
+    #[must_use]
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.ip
+    }
+
+    /// The client's user agent, if known.
+    #[must_use]
+    pub fn user_agent(&self) -> Option<&UserAgent> {
+        self.user_agent.as_ref()
+    }
+
+    /// The device id, if the client presented one.
+    #[must_use]
+    pub fn device(&self) -> Option<&DeviceId> {
+        self.device.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agent_is_bounded_and_clean() {
+        let long = format!("Mozilla/5.0 {}", "x".repeat(10_000));
+        assert_eq!(UserAgent::new(&long).as_str().len(), MAX_USER_AGENT_BYTES);
+        assert_eq!(UserAgent::new(" a\tb\u{7f} ").as_str(), "a b ");
+        // An unbalanced parenthesis, as in the RBA login data set, is kept as it is.
+        let odd = "Mozilla/5.0  (iPhone; CPU iPhone OS 13_4 like Mac OS X) Gecko/20150101 (Chrome variation/248113";
+        assert_eq!(UserAgent::new(odd).as_str(), odd);
+    }
+}

@@ -1,0 +1,32 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod client;
+mod email;
+mod error;
+mod event;
+mod ids;
+mod mail;
+pub mod rng;
+pub mod store;
+mod time;
+
+pub use client::{ClientInfo, MAX_USER_AGENT_BYTES, UserAgent};
+pub use email::{
+    Email, MAX_DOMAIN_LABEL_BYTES, MAX_EMAIL_BYTES, MAX_EMAIL_INPUT_BYTES, MAX_LOCAL_PART_BYTES,
+};
+pub use error::{BoxError, Error, Result, StoreError, StoreErrorKind};
+pub use event::{SecurityEvent, SecurityEventKind};
+pub use ids::{
+    Detail, DeviceId, IdempotencyKey, MAX_DETAIL_BYTES, MAX_DEVICE_ID_BYTES,
+    MAX_IDEMPOTENCY_KEY_BYTES, MAX_PURPOSE_BYTES, MAX_THROTTLE_KEY_BYTES, MAX_USER_ID_BYTES,
+    Purpose, ThrottleKey, UserId,
+};
+pub use mail::{
+    MAX_BODY_BYTES, MAX_SUBJECT_BYTES, MailError, MailErrorKind, Mailer, Message, MessageKind,
+};
+pub use store::{
+    Account, AccountStore, ActivityLog, Outbox, ProfileStore, StoredPasswordHash, ThrottleStore,
+    TokenDigest, TokenRecord, TokenStore,
+};
+pub use time::{Clock, MAX_TIMESTAMP_TEXT_BYTES, SystemClock, Timestamp};

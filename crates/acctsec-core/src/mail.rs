@@ -1,0 +1,288 @@
+//! The mail plug point: a rendered [`Message`] and the [`Mailer`] that sends it.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+
+use crate::email::Email;
+use crate::error::{BoxError, Error};
+
+/// The most bytes of a subject line (RFC 5322's line limit).
+pub const MAX_SUBJECT_BYTES: usize = 998;
+/// The most bytes of one body (text or HTML).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Why a message is sent. Each kind has a stable [code](MessageKind::code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessageKind {
+    /// A password-reset link.
+    PasswordReset,
+    /// A notice that the password was reset or changed.
+    PasswordChanged,
+    /// A short code proving control of the address.
+    EmailCode,
+    /// A notice of a sign-in from a new device or place.
+    NewSignIn,
+    /// Any other security notice.
+    SecurityNotice,
+}
+
+impl MessageKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [Self; 5] = [
+        Self::PasswordReset,
+        Self::PasswordChanged,
+        Self::EmailCode,
+        Self::NewSignIn,
+        Self::SecurityNotice,
+    ];
+
+    /// The stable code stores persist.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::PasswordReset => "password_reset",
+            Self::PasswordChanged => "password_changed",
+            Self::EmailCode => "email_code",
+            Self::NewSignIn => "new_sign_in",
+            Self::SecurityNotice => "security_notice",
+        }
+    }
+
+    /// The kind with this code, if any.
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// One rendered email: recipient, subject, plain-text body and optional HTML body.
+///
+/// The subject is one line (no control characters, so no header injection) of at most
+/// [`MAX_SUBJECT_BYTES`]; each body at most [`MAX_BODY_BYTES`]. Bodies may carry a one-time link
+/// or code, so `Debug` shows only their lengths.
+///
+/// ```
+/// use acctsec_core::{Email, Message, MessageKind};
+///
+/// let m = Message::new(
+///     MessageKind::PasswordReset,
+///     Email::parse("ana@example.com")?,
+///     "Reset your password",
+///     "Open https://example.com/reset#t=SECRET within 15 minutes.",
+/// )?;
+/// assert!(!format!("{m:?}").contains("SECRET"));
+/// assert!(Message::new(MessageKind::PasswordReset, m.to().clone(), "Hi\r\nBcc: x@example.com", "").is_err());
+/// # Ok::<(), acctsec_core::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Message {
+    kind: MessageKind,
+    to: Email,
+    subject: String,
+    text: String,
+    html: Option<String>,
+}
+
+impl Message {
+    /// A message with a plain-text body.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] if the subject has control characters or either part is too long.
+    pub fn new(
+        kind: MessageKind,
+        to: Email,
+        subject: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Result<Self, Error> {
+        let subject = subject.into();
+        if subject.len() > MAX_SUBJECT_BYTES {
+            return Err(Error::invalid("message subject", "too long"));
+        }
+        if subject.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "message subject",
+                "contains a control character",
+            ));
+        }
+        Ok(Self {
+            kind,
+            to,
+            subject,
+            text: check_body("message text body", text.into())?,
+            html: None,
+        })
+    }
+
+    /// Adds an HTML body.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] if it is longer than [`MAX_BODY_BYTES`].
+    pub fn with_html(mut self, html: impl Into<String>) -> Result<Self, Error> {
+        self.html = Some(check_body("message HTML body", html.into())?);
+        Ok(self)
+    }
+
+    /// Why it is sent.
+    #[must_use]
+    pub fn kind(&self) -> MessageKind {
+        self.kind
+    }
+
+    /// The recipient.
+    #[must_use]
+    pub fn to(&self) -> &Email {
+        &self.to
+    }
+
+    /// The subject line.
+    #[must_use]
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The plain-text body.
+    #[must_use]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The HTML body, if any.
+    #[must_use]
+    pub fn html(&self) -> Option<&str> {
+        self.html.as_deref()
+    }
+}
+
+fn check_body(what: &'static str, body: String) -> Result<String, Error> {
+    if body.len() > MAX_BODY_BYTES {
+        Err(Error::invalid(what, "too long"))
+    } else {
+        Ok(body)
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("kind", &self.kind)
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .field("text", &format_args!("{} bytes", self.text.len()))
+            .field("html", &self.html.as_ref().map(String::len))
+            .finish()
+    }
+}
+
+/// Whether a failed send may succeed if tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MailErrorKind {
+    /// Worth retrying later (connection refused, 4xx reply, timeout).
+    Transient,
+    /// Will not succeed however often it is tried (rejected recipient, 5xx reply).
+    Permanent,
+}
+
+/// A failed send, saying whether to retry, with the transport's error as `source()`.
+#[derive(Debug)]
+pub struct MailError {
+    kind: MailErrorKind,
+    message: &'static str,
+    source: Option<BoxError>,
+}
+
+impl MailError {
+    /// A transient failure.
+    #[must_use]
+    pub fn transient(message: &'static str, source: Option<BoxError>) -> Self {
+        Self {
+            kind: MailErrorKind::Transient,
+            message,
+            source,
+        }
+    }
+
+    /// A permanent failure.
+    #[must_use]
+    pub fn permanent(message: &'static str, source: Option<BoxError>) -> Self {
+        Self {
+            kind: MailErrorKind::Permanent,
+            message,
+            source,
+        }
+    }
+
+    /// Whether to retry.
+    #[must_use]
+    pub const fn kind(&self) -> MailErrorKind {
+        self.kind
+    }
+
+    /// Whether retrying later may succeed.
+    #[must_use]
+    pub const fn is_transient(&self) -> bool {
+        matches!(self.kind, MailErrorKind::Transient)
+    }
+}
+
+impl fmt::Display for MailError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            MailErrorKind::Transient => "transient",
+            MailErrorKind::Permanent => "permanent",
+        };
+        write!(f, "{kind} mail failure: {}", self.message)
+    }
+}
+
+impl StdError for MailError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// Sends one rendered message. Retrying, queueing and dead-lettering are the outbox worker's job;
+/// a mailer only reports whether a failure is worth retrying.
+pub trait Mailer: Send + Sync {
+    /// Sends `message`.
+    ///
+    /// # Errors
+    ///
+    /// A [`MailError`] saying whether the failure is transient or permanent.
+    fn send(&self, message: &Message) -> impl Future<Output = Result<(), MailError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_bounds_and_codes() {
+        let to = Email::parse("a@example.com").unwrap();
+        let long = "x".repeat(MAX_BODY_BYTES + 1);
+        assert!(Message::new(MessageKind::EmailCode, to.clone(), "s", long.clone()).is_err());
+        let m = Message::new(MessageKind::EmailCode, to.clone(), "s", "123456").unwrap();
+        assert!(m.clone().with_html(long).is_err());
+        let dbg = format!("{:?}", m.with_html("<b>123456</b>").unwrap());
+        assert!(!dbg.contains("123456"), "{dbg}");
+        assert!(Message::new(MessageKind::EmailCode, to, "x".repeat(999), "").is_err());
+        for k in MessageKind::ALL {
+            assert_eq!(MessageKind::from_code(k.code()), Some(k));
+        }
+    }
+
+    #[test]
+    fn mail_error_says_whether_to_retry() {
+        let e = MailError::transient("smtp 421", Some("busy".into()));
+        assert!(e.is_transient());
+        assert_eq!(e.to_string(), "transient mail failure: smtp 421");
+        assert!(StdError::source(&e).is_some());
+        assert!(!MailError::permanent("smtp 550", None).is_transient());
+    }
+}

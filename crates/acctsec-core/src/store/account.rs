@@ -1,0 +1,187 @@
+use std::fmt;
+use std::future::Future;
+
+use crate::email::Email;
+use crate::error::{Error, StoreError};
+use crate::ids::UserId;
+
+/// The most bytes of a stored password hash (a PHC string or a legacy format).
+pub const MAX_PASSWORD_HASH_BYTES: usize = 1024;
+
+/// A stored password hash as text (a PHC string such as `$argon2id$v=19$…`, or a legacy format
+/// awaiting migration). Bounded to [`MAX_PASSWORD_HASH_BYTES`] of printable ASCII.
+///
+/// It is not the password, but it lets an attacker guess offline, so its `Debug` shows only the
+/// algorithm identifier.
+///
+/// ```
+/// use acctsec_core::StoredPasswordHash;
+///
+/// let h = StoredPasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g")?;
+/// assert_eq!(format!("{h:?}"), r#"StoredPasswordHash("$argon2id$…")"#);
+/// # Ok::<(), acctsec_core::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredPasswordHash(String);
+
+impl StoredPasswordHash {
+    /// Checks the bounds of a stored hash.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] if it is empty, longer than [`MAX_PASSWORD_HASH_BYTES`], or not
+    /// printable ASCII.
+    pub fn new(hash: impl Into<String>) -> Result<Self, Error> {
+        const WHAT: &str = "stored password hash";
+        let hash = hash.into();
+        if hash.is_empty() {
+            return Err(Error::invalid(WHAT, "empty"));
+        }
+        if hash.len() > MAX_PASSWORD_HASH_BYTES {
+            return Err(Error::invalid(WHAT, "too long"));
+        }
+        if !hash.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::invalid(WHAT, "not printable ASCII"));
+        }
+        Ok(Self(hash))
+    }
+
+    /// The text, for the hasher and for storage.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The algorithm identifier: `argon2id` for `$argon2id$…`, `pbkdf2_sha256` for Django's
+    /// `pbkdf2_sha256$…`.
+    #[must_use]
+    pub fn algorithm(&self) -> &str {
+        let s = self.0.strip_prefix('$').unwrap_or(&self.0);
+        s.split('$').next().unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for StoredPasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let prefix = if self.0.starts_with('$') { "$" } else { "" };
+        write!(f, "StoredPasswordHash(\"{prefix}{}$…\")", self.algorithm())
+    }
+}
+
+/// One of the host's accounts, as acctsec needs to see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Account {
+    /// The host's identifier.
+    pub id: UserId,
+    /// The account's email address.
+    pub email: Email,
+    /// The stored password hash, or `None` for an account without a password.
+    pub password_hash: Option<StoredPasswordHash>,
+    /// Changes whenever the password hash is replaced. Reset tokens bind to it, so a password
+    /// change kills every outstanding reset link.
+    pub credential_version: u64,
+    /// Changes whenever the owner's other sessions are ended; hosts compare it with the epoch
+    /// recorded in each session.
+    pub session_epoch: u64,
+    /// Whether a second factor is enrolled (the password policy allows shorter passwords then).
+    pub second_factor: bool,
+}
+
+impl Account {
+    /// An account at credential version 0 and session epoch 0, without a second factor.
+    #[must_use]
+    pub fn new(id: UserId, email: Email, password_hash: Option<StoredPasswordHash>) -> Self {
+        Self {
+            id,
+            email,
+            password_hash,
+            credential_version: 0,
+            session_epoch: 0,
+            second_factor: false,
+        }
+    }
+}
+
+/// The host's accounts: acctsec reads them and replaces password hashes, and never demands a
+/// table of its own.
+///
+/// Contract:
+/// - lookups by unknown email or id return `Ok(None)`; [`find_by_email`](Self::find_by_email)
+///   matches on [`Email::normalized`], so case and width variants find the same account;
+/// - [`replace_password_hash`](Self::replace_password_hash) is a compare-and-swap on the
+///   credential version: it succeeds only if the stored version equals `expected_version`, then
+///   stores the hash and increments the version by one; otherwise it fails with a conflict and
+///   changes nothing;
+/// - [`end_sessions`](Self::end_sessions) increments the session epoch by one.
+pub trait AccountStore: Send + Sync {
+    /// The account with this email address.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store failed.
+    fn find_by_email(
+        &self,
+        email: &Email,
+    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+
+    /// The account with this id.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store failed.
+    fn find_by_id(
+        &self,
+        id: &UserId,
+    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+
+    /// Replaces the password hash if the credential version is still `expected_version`; returns
+    /// the new credential version, or `None` if there is no such account.
+    ///
+    /// # Errors
+    ///
+    /// A conflict if the version moved on; another [`StoreError`] if the store failed.
+    fn replace_password_hash(
+        &self,
+        id: &UserId,
+        expected_version: u64,
+        hash: &StoredPasswordHash,
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
+
+    /// Ends every session of the account by incrementing its session epoch; returns the new
+    /// epoch, or `None` if there is no such account.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store failed.
+    fn end_sessions(
+        &self,
+        id: &UserId,
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_hash_debug_shows_only_the_algorithm() {
+        let phc = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
+        let h = StoredPasswordHash::new(phc).unwrap();
+        let dbg = format!("{h:?}");
+        assert!(
+            !dbg.contains("c2FsdHNhbHQ") && !dbg.contains("aGFzaGhhc2g"),
+            "{dbg}"
+        );
+        assert_eq!(h.algorithm(), "argon2id");
+        let django = StoredPasswordHash::new("pbkdf2_sha256$600000$salt$hash").unwrap();
+        assert_eq!(django.algorithm(), "pbkdf2_sha256");
+        assert_eq!(
+            format!("{django:?}"),
+            "StoredPasswordHash(\"pbkdf2_sha256$…\")"
+        );
+        assert!(StoredPasswordHash::new("").is_err());
+        assert!(StoredPasswordHash::new("has space").is_err());
+        assert!(StoredPasswordHash::new("a".repeat(MAX_PASSWORD_HASH_BYTES + 1)).is_err());
+    }
+}

@@ -1,0 +1,145 @@
+use std::fmt;
+use std::future::Future;
+
+use subtle::ConstantTimeEq;
+
+use crate::error::StoreError;
+use crate::ids::{Purpose, UserId};
+use crate::time::Timestamp;
+
+/// What a store keeps instead of a one-time token or code: a 32-byte digest of it. A leaked
+/// database then holds no usable link.
+///
+/// Equality is constant-time, and `Debug` prints none of the bytes.
+///
+/// ```
+/// use acctsec_core::TokenDigest;
+///
+/// let d = TokenDigest::from_bytes([7; 32]);
+/// assert_eq!(format!("{d:?}"), "TokenDigest(..)");
+/// ```
+#[derive(Clone, Copy, Eq)]
+pub struct TokenDigest([u8; 32]);
+
+impl TokenDigest {
+    /// Wraps digest bytes.
+    #[must_use]
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The digest bytes, for storage.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl PartialEq for TokenDigest {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+// Hashing the bytes agrees with the constant-time equality above: equal digests hash equally.
+impl std::hash::Hash for TokenDigest {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl fmt::Debug for TokenDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenDigest(..)")
+    }
+}
+
+/// A one-time token or code on record: whose it is, what it is for and when it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenRecord {
+    /// The digest of the token; the record's key.
+    pub digest: TokenDigest,
+    /// Whose token.
+    pub user: UserId,
+    /// What it is for.
+    pub purpose: Purpose,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// The first instant at which it is no longer valid.
+    pub expires_at: Timestamp,
+}
+
+impl TokenRecord {
+    /// A record.
+    #[must_use]
+    pub fn new(
+        digest: TokenDigest,
+        user: UserId,
+        purpose: Purpose,
+        issued_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Self {
+        Self {
+            digest,
+            user,
+            purpose,
+            issued_at,
+            expires_at,
+        }
+    }
+
+    /// Whether the record is still valid at `now` (`now < expires_at`).
+    #[must_use]
+    pub fn is_live_at(&self, now: Timestamp) -> bool {
+        now < self.expires_at
+    }
+}
+
+/// One-time token records: single use, expiring, revocable.
+///
+/// Contract:
+/// - [`insert`](Self::insert) of a digest already on record is a conflict;
+/// - [`take`](Self::take) removes and returns the record atomically: however many callers race
+///   for one digest, exactly one gets it. A record is live while `now < expires_at`; taking an
+///   expired record returns `Ok(None)` (and may remove it);
+/// - [`revoke_all`](Self::revoke_all) removes every record of one user and purpose, and no other;
+/// - [`purge_expired`](Self::purge_expired) removes records with `expires_at <= now`.
+pub trait TokenStore: Send + Sync {
+    /// Records a newly issued token.
+    ///
+    /// # Errors
+    ///
+    /// A conflict if the digest is already on record; another [`StoreError`] if the store failed.
+    fn insert(&self, record: &TokenRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes and returns the live record with this digest.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store failed.
+    fn take(
+        &self,
+        digest: &TokenDigest,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<TokenRecord>, StoreError>> + Send;
+
+    /// Removes every record of `user` for `purpose`; returns how many were removed.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store failed.
+    fn revoke_all(
+        &self,
+        user: &UserId,
+        purpose: &Purpose,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Removes every record that expired at or before `now`; returns how many were removed.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store failed.
+    fn purge_expired(&self, now: Timestamp)
+    -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
