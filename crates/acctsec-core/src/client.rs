@@ -9,7 +9,8 @@ use crate::ids::{DeviceId, truncate_clean};
 pub const MAX_USER_AGENT_BYTES: usize = 512;
 
 /// A user-agent string, cut to [`MAX_USER_AGENT_BYTES`] at a character boundary with control
-/// characters replaced by spaces.
+/// characters and invisible formatting characters (bidirectional overrides, zero-width
+/// characters) replaced by spaces.
 ///
 /// User agents are client-chosen text used only as a signal (risk scoring, the activity log), so a
 /// long one is shortened rather than refused: a sign-in must not fail because a browser sent an
@@ -113,6 +114,10 @@ mod tests {
         let long = format!("Mozilla/5.0 {}", "x".repeat(10_000));
         assert_eq!(UserAgent::new(&long).as_str().len(), MAX_USER_AGENT_BYTES);
         assert_eq!(UserAgent::new(" a\tb\u{7f} ").as_str(), "a b ");
+        assert_eq!(
+            UserAgent::new("Safari\u{202E}\u{200B}x").as_str(),
+            "Safari  x"
+        );
         // An unbalanced parenthesis, as in the RBA login data set, is kept as it is.
         let odd = "Mozilla/5.0  (iPhone; CPU iPhone OS 13_4 like Mac OS X) Gecko/20150101 (Chrome variation/248113";
         assert_eq!(UserAgent::new(odd).as_str(), odd);

@@ -31,7 +31,12 @@ const WHAT: &str = "email address";
 /// ``!#$%&'*+-/=?^_`{|}~``, dots not leading, trailing or doubled) and a domain of at least two
 /// labels of letters, digits and inner hyphens. Refused, with an error naming the reason and never
 /// echoing the input: quoted local parts, comments, address literals, white space and control
-/// characters, a top-level label made only of digits, and anything longer than RFC 5321 allows.
+/// characters, a top-level label made only of digits, a part that starts with a combining mark or
+/// stacks more than four, and anything longer than RFC 5321 allows.
+///
+/// Not handled (yet): IDNA — an A-label domain (`xn--bcher-kva.de`) and its U-label
+/// (`bücher.de`) get different keys — and mixed-script look-alikes (a Cyrillic `а` in a Latin
+/// word), which need a UTS #39 confusables check.
 ///
 /// ```
 /// use acctsec_core::Email;
@@ -74,8 +79,13 @@ impl Email {
             return Err(Error::invalid(WHAT, "too long"));
         }
         // Lower-casing can leave text that NFKC changes again (and the reverse), so the key is
-        // normalised after lower-casing.
-        let key: String = display.to_lowercase().nfkc().collect();
+        // normalised after lower-casing. Greek final sigma is one letter with sigma: which form
+        // lower-casing picks depends on context, so the key always uses σ.
+        let key: String = display.to_lowercase().replace('ς', "σ").nfkc().collect();
+        // A few letters grow when lower-cased (İ, Ⱥ): the key must fit the same bounds.
+        if key.len() > MAX_EMAIL_BYTES || key.find('@').is_none_or(|at| at > MAX_LOCAL_PART_BYTES) {
+            return Err(Error::invalid(WHAT, "too long"));
+        }
         Ok(Self {
             at: local.len(),
             display: display.into_boxed_str(),
@@ -120,25 +130,39 @@ fn check_local(local: &str) -> Result<(), Error> {
         return Err(Error::invalid(WHAT, "misplaced dot in the local part"));
     }
     let allowed = |c: char| {
-        c.is_alphanumeric() || c == '.' || "!#$%&'*+-/=?^_`{|}~".contains(c) || is_other_text(c)
+        c.is_alphanumeric() || c == '.' || "!#$%&'*+-/=?^_`{|}~".contains(c) || is_mark(c)
     };
-    if local.chars().all(allowed) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
+    if !local.chars().all(allowed) {
+        return Err(Error::invalid(
             WHAT,
             "the local part has a character that is not allowed",
-        ))
+        ));
     }
+    check_marks(local)
 }
 
-/// Non-ASCII marks that are part of words in many scripts (combining marks, which
-/// `is_alphanumeric` does not count). Control characters, spaces and ASCII punctuation are not.
-fn is_other_text(c: char) -> bool {
-    !c.is_ascii()
-        && !c.is_control()
-        && !c.is_whitespace()
-        && unicode_normalization::char::is_combining_mark(c)
+/// Combining marks: part of words in many scripts, though `is_alphanumeric` does not count them.
+fn is_mark(c: char) -> bool {
+    unicode_normalization::char::is_combining_mark(c)
+}
+
+/// The most combining marks in a row. NFKC composes the common accented letters, so longer runs
+/// only stack marks to disguise text.
+const MAX_MARKS_IN_A_ROW: usize = 4;
+
+/// Marks must follow a base character (not open the local part or a label) and not pile up.
+fn check_marks(part: &str) -> Result<(), Error> {
+    if part.chars().next().is_some_and(is_mark) {
+        return Err(Error::invalid(WHAT, "a part starts with a combining mark"));
+    }
+    let mut run = 0;
+    for c in part.chars() {
+        run = if is_mark(c) { run + 1 } else { 0 };
+        if run > MAX_MARKS_IN_A_ROW {
+            return Err(Error::invalid(WHAT, "too many combining marks in a row"));
+        }
+    }
+    Ok(())
 }
 
 fn check_domain(domain: &str) -> Result<(), Error> {
@@ -164,13 +188,14 @@ fn check_domain(domain: &str) -> Result<(), Error> {
         }
         if !label
             .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || is_other_text(c))
+            .all(|c| c.is_alphanumeric() || c == '-' || is_mark(c))
         {
             return Err(Error::invalid(
                 WHAT,
                 "the domain has a character that is not allowed",
             ));
         }
+        check_marks(label)?;
     }
     if labels
         .last()
@@ -272,6 +297,11 @@ mod tests {
             Email::parse("jose\u{301}@example.com").unwrap()
         );
         assert_ne!(base, Email::parse("admin1@example.com").unwrap());
+        // Final and medial sigma are one letter, whichever form lower-casing picks.
+        assert_eq!(
+            Email::parse("ΑΣ.ΒΑ@example.gr").unwrap(),
+            Email::parse("ας.βα@example.gr").unwrap()
+        );
     }
 
     #[test]
@@ -330,6 +360,23 @@ mod tests {
         );
         assert_eq!(reason(&format!("a@{}.com", "b.".repeat(130))), "too long");
         assert_eq!(reason(&" ".repeat(MAX_EMAIL_INPUT_BYTES + 1)), "too long");
+        // 32 × İ is 64 bytes, but its lower-case form (i + U+0307) is 96.
+        assert_eq!(
+            reason(&format!("{}@example.com", "İ".repeat(32))),
+            "too long"
+        );
+        assert_eq!(
+            reason("\u{301}a@example.com"),
+            "a part starts with a combining mark"
+        );
+        assert_eq!(
+            reason("a@\u{301}example.com"),
+            "a part starts with a combining mark"
+        );
+        assert_eq!(
+            reason(&format!("a{}@example.com", "\u{301}\u{302}".repeat(3))),
+            "too many combining marks in a row"
+        );
     }
 
     #[test]
@@ -343,6 +390,7 @@ mod tests {
         fn parse_never_panics_and_is_bounded(s in "\\PC{0,300}|.{0,2000}") {
             if let Ok(e) = Email::parse(&s) {
                 prop_assert!(e.as_str().len() <= MAX_EMAIL_BYTES);
+                prop_assert!(e.normalized().len() <= MAX_EMAIL_BYTES);
                 prop_assert!(e.local_part().len() <= MAX_LOCAL_PART_BYTES);
             }
         }

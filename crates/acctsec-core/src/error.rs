@@ -88,18 +88,14 @@ impl StoreError {
         }
     }
 
-    /// An error of `kind` that keeps the driver's error as its source.
+    /// Keeps the driver's error as the [`source()`](StdError::source).
+    ///
+    /// Adapters must not keep an error whose text holds a secret or a token digest (a database's
+    /// unique-violation detail can quote the key): map such errors to a conflict without source.
     #[must_use]
-    pub fn with_source(
-        kind: StoreErrorKind,
-        message: &'static str,
-        source: impl Into<BoxError>,
-    ) -> Self {
-        Self {
-            kind,
-            message,
-            source: Some(source.into()),
-        }
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
     }
 
     /// A [`StoreErrorKind::Conflict`].
@@ -111,19 +107,19 @@ impl StoreError {
     /// A [`StoreErrorKind::Unavailable`] caused by `source`.
     #[must_use]
     pub fn unavailable(message: &'static str, source: impl Into<BoxError>) -> Self {
-        Self::with_source(StoreErrorKind::Unavailable, message, source)
+        Self::new(StoreErrorKind::Unavailable, message).with_source(source)
     }
 
     /// A [`StoreErrorKind::Corrupt`] caused by `source`.
     #[must_use]
     pub fn corrupt(message: &'static str, source: impl Into<BoxError>) -> Self {
-        Self::with_source(StoreErrorKind::Corrupt, message, source)
+        Self::new(StoreErrorKind::Corrupt, message).with_source(source)
     }
 
     /// A [`StoreErrorKind::Other`] caused by `source`.
     #[must_use]
     pub fn other(message: &'static str, source: impl Into<BoxError>) -> Self {
-        Self::with_source(StoreErrorKind::Other, message, source)
+        Self::new(StoreErrorKind::Other, message).with_source(source)
     }
 
     /// What went wrong.

@@ -163,13 +163,16 @@ identifier!(
 pub const MAX_DETAIL_BYTES: usize = 512;
 
 /// A short diagnostic text (a reason code, a mailer's error), cut to [`MAX_DETAIL_BYTES`] at a
-/// character boundary with control characters replaced by spaces. It must never hold a secret.
+/// character boundary with control characters and invisible formatting characters (bidirectional
+/// overrides, zero-width characters) replaced by spaces, so text shown to the owner cannot be
+/// disguised. It must never hold a secret.
 ///
 /// ```
 /// use acctsec_core::Detail;
 ///
 /// let d = Detail::new("smtp: 451 try again\r\nlater");
 /// assert_eq!(d.as_str(), "smtp: 451 try again  later");
+/// assert_eq!(Detail::new("evil\u{202E}txt.exe").as_str(), "evil txt.exe");
 /// assert_eq!(Detail::new(&"é".repeat(400)).as_str().len(), 512);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -195,12 +198,22 @@ impl fmt::Display for Detail {
     }
 }
 
-/// Copies at most `max` bytes of `text`, ending at a character boundary, with control characters
-/// replaced by spaces.
+/// Whether `c` is a control character or an invisible formatting character that can disguise
+/// text shown to a person: bidirectional overrides and isolates, zero-width characters, the soft
+/// hyphen and the byte-order mark.
+pub(crate) fn is_disguising(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Copies at most `max` bytes of `text`, ending at a character boundary, with control and
+/// disguising characters ([`is_disguising`]) replaced by spaces.
 pub(crate) fn truncate_clean(text: &str, max: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max));
     for c in text.chars() {
-        let c = if c.is_control() { ' ' } else { c };
+        let c = if is_disguising(c) { ' ' } else { c };
         if out.len() + c.len_utf8() > max {
             break;
         }

@@ -26,7 +26,7 @@ pub use mail::{
     MAX_BODY_BYTES, MAX_SUBJECT_BYTES, MailError, MailErrorKind, Mailer, Message, MessageKind,
 };
 pub use store::{
-    Account, AccountStore, ActivityLog, Outbox, ProfileStore, StoredPasswordHash, ThrottleStore,
-    TokenDigest, TokenRecord, TokenStore,
+    Account, AccountStore, ActivityLog, BindingDigest, Outbox, ProfileStore, StoredPasswordHash,
+    ThrottleStore, TokenDigest, TokenRecord, TokenStore,
 };
 pub use time::{Clock, MAX_TIMESTAMP_TEXT_BYTES, SystemClock, Timestamp};

@@ -59,7 +59,8 @@ impl MessageKind {
 
 /// One rendered email: recipient, subject, plain-text body and optional HTML body.
 ///
-/// The subject is one line (no control characters, so no header injection) of at most
+/// The subject is one line (no control characters, so no header injection, and no invisible
+/// formatting characters) of at most
 /// [`MAX_SUBJECT_BYTES`]; each body at most [`MAX_BODY_BYTES`]. Bodies may carry a one-time link
 /// or code, so `Debug` shows only their lengths.
 ///
@@ -101,10 +102,10 @@ impl Message {
         if subject.len() > MAX_SUBJECT_BYTES {
             return Err(Error::invalid("message subject", "too long"));
         }
-        if subject.chars().any(char::is_control) {
+        if subject.chars().any(crate::ids::is_disguising) {
             return Err(Error::invalid(
                 "message subject",
-                "contains a control character",
+                "contains a control or invisible formatting character",
             ));
         }
         Ok(Self {
@@ -196,24 +197,33 @@ pub struct MailError {
 }
 
 impl MailError {
+    /// A failure of `kind` with a fixed message and no underlying cause.
+    #[must_use]
+    pub const fn new(kind: MailErrorKind, message: &'static str) -> Self {
+        Self {
+            kind,
+            message,
+            source: None,
+        }
+    }
+
     /// A transient failure.
     #[must_use]
-    pub fn transient(message: &'static str, source: Option<BoxError>) -> Self {
-        Self {
-            kind: MailErrorKind::Transient,
-            message,
-            source,
-        }
+    pub const fn transient(message: &'static str) -> Self {
+        Self::new(MailErrorKind::Transient, message)
     }
 
     /// A permanent failure.
     #[must_use]
-    pub fn permanent(message: &'static str, source: Option<BoxError>) -> Self {
-        Self {
-            kind: MailErrorKind::Permanent,
-            message,
-            source,
-        }
+    pub const fn permanent(message: &'static str) -> Self {
+        Self::new(MailErrorKind::Permanent, message)
+    }
+
+    /// Keeps the transport's error as the [`source()`](StdError::source).
+    #[must_use]
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
     }
 
     /// Whether to retry.
@@ -279,10 +289,10 @@ mod tests {
 
     #[test]
     fn mail_error_says_whether_to_retry() {
-        let e = MailError::transient("smtp 421", Some("busy".into()));
+        let e = MailError::transient("smtp 421").with_source("busy");
         assert!(e.is_transient());
         assert_eq!(e.to_string(), "transient mail failure: smtp 421");
         assert!(StdError::source(&e).is_some());
-        assert!(!MailError::permanent("smtp 550", None).is_transient());
+        assert!(!MailError::permanent("smtp 550").is_transient());
     }
 }

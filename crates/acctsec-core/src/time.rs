@@ -177,19 +177,16 @@ impl FromStr for Timestamp {
             return Err(Error::invalid(WHAT, "no such time of day"));
         }
         let mut millis = 0;
-        if b.len() > 19 {
-            if b[19] != b'.' || b.len() == 20 {
-                return Err(Error::invalid(WHAT, "unexpected text after the seconds"));
+        if let Some(fraction) = b.get(19..).filter(|f| !f.is_empty()) {
+            let digits = fraction
+                .strip_prefix(b".")
+                .filter(|d| !d.is_empty() && d.iter().all(u8::is_ascii_digit))
+                .ok_or(Error::invalid(WHAT, "unexpected text after the seconds"))?;
+            // Keep milliseconds; finer digits are dropped (truncated towards the past). At most
+            // three digits are ever turned into a number.
+            for (i, weight) in [100, 10, 1].into_iter().enumerate() {
+                millis += digits.get(i).map_or(0, |d| i64::from(d - b'0') * weight);
             }
-            let digits = num(20..b.len())?;
-            // Keep milliseconds; finer digits are dropped (truncated towards the past).
-            let n = b.len() - 20;
-            millis = match n {
-                1 => digits * 100,
-                2 => digits * 10,
-                3 => digits,
-                _ => num(20..23)?,
-            };
         }
         let day_ms = days_from_civil(y, mo, d) * MS_PER_DAY;
         Ok(Self(day_ms + ((h * 60 + mi) * 60 + sec) * 1000 + millis))
@@ -267,6 +264,11 @@ mod tests {
         assert_eq!(t("2020-02-03 12:43:30"), Ok(1_580_733_810_000));
         assert_eq!(t("2020-02-03T12:43:30.7Z"), Ok(1_580_733_810_700));
         assert_eq!(t("2020-02-03T12:43:30.123456Z"), Ok(1_580_733_810_123));
+        // Long fractions are truncated to milliseconds, never overflow.
+        assert_eq!(
+            t("2020-02-03T12:43:30.99999999999999999999"),
+            Ok(1_580_733_810_999)
+        );
         for bad in [
             "",
             "2020-02-30 00:00:00",
@@ -275,6 +277,8 @@ mod tests {
             "2020-01-01 24:00:00",
             "2020-01-01 00:00:00.",
             "2020-01-01 00:00:00+01:00",
+            "2020-01-01T00:00:00.99999999999999999999Z",
+            "2020-01-01T00:00:00.1a",
             "2020/01/01 00:00:00",
             "２０２０-01-01 00:00:00",
             &"9".repeat(100),
@@ -302,6 +306,14 @@ mod tests {
         #[test]
         fn parse_never_panics(s in "\\PC{0,48}") {
             let _ = s.parse::<Timestamp>();
+        }
+
+        #[test]
+        fn parse_never_panics_on_timestamp_shaped_input(
+            date in "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}",
+            tail in "(\\.[0-9]{0,25})?Z?",
+        ) {
+            let _ = format!("{date}{tail}").parse::<Timestamp>();
         }
     }
 }

@@ -70,10 +70,8 @@ impl Mailer for StubMailer {
                 state.sent.push(message.clone());
                 Ok(())
             }
-            Some(MailErrorKind::Permanent) => {
-                Err(MailError::permanent("stub mailer told to fail", None))
-            }
-            Some(_) => Err(MailError::transient("stub mailer told to fail", None)),
+            Some(MailErrorKind::Permanent) => Err(MailError::permanent("stub mailer told to fail")),
+            Some(_) => Err(MailError::transient("stub mailer told to fail")),
         }
     }
 }

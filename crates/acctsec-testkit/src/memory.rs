@@ -22,7 +22,7 @@ use crate::AccountFixture;
 /// one store; every operation holds one lock, so each is atomic.
 ///
 /// ```
-/// use acctsec_core::{Purpose, Timestamp, TokenDigest, TokenRecord, TokenStore, UserId};
+/// use acctsec_core::{BindingDigest, Purpose, Timestamp, TokenDigest, TokenRecord, TokenStore, UserId};
 /// use acctsec_testkit::MemoryStore;
 ///
 /// # acctsec_testkit::block_on(async {
@@ -32,6 +32,7 @@ use crate::AccountFixture;
 ///     TokenDigest::from_bytes([1; 32]),
 ///     UserId::from(7_u64),
 ///     Purpose::PASSWORD_RESET,
+///     BindingDigest::from_bytes([2; 32]),
 ///     now,
 ///     Timestamp::from_unix_secs(1_900),
 /// );

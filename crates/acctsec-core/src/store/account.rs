@@ -53,18 +53,29 @@ impl StoredPasswordHash {
     }
 
     /// The algorithm identifier: `argon2id` for `$argon2id$…`, `pbkdf2_sha256` for Django's
-    /// `pbkdf2_sha256$…`.
+    /// `pbkdf2_sha256$…`; `None` when the text does not start with an identifier
+    /// (`[a-z0-9_-]`, at most 32 characters) followed by `$` — a bare hex digest, say.
     #[must_use]
-    pub fn algorithm(&self) -> &str {
+    pub fn algorithm(&self) -> Option<&str> {
         let s = self.0.strip_prefix('$').unwrap_or(&self.0);
-        s.split('$').next().unwrap_or_default()
+        let (id, _) = s.split_once('$')?;
+        let plausible = (1..=32).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'));
+        plausible.then_some(id)
     }
 }
 
 impl fmt::Debug for StoredPasswordHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let prefix = if self.0.starts_with('$') { "$" } else { "" };
-        write!(f, "StoredPasswordHash(\"{prefix}{}$…\")", self.algorithm())
+        match self.algorithm() {
+            Some(id) => {
+                let prefix = if self.0.starts_with('$') { "$" } else { "" };
+                write!(f, "StoredPasswordHash(\"{prefix}{id}$…\")")
+            }
+            None => f.write_str("StoredPasswordHash(unknown format)"),
+        }
     }
 }
 
@@ -108,7 +119,9 @@ impl Account {
 ///
 /// Contract:
 /// - lookups by unknown email or id return `Ok(None)`; [`find_by_email`](Self::find_by_email)
-///   matches on [`Email::normalized`], so case and width variants find the same account;
+///   matches on [`Email::normalized`], so case and width variants find the same account. If the
+///   host's table holds several accounts with one normalised email, it returns a
+///   [`Corrupt`](crate::StoreErrorKind::Corrupt) error and never picks one;
 /// - [`replace_password_hash`](Self::replace_password_hash) is a compare-and-swap on the
 ///   credential version: it succeeds only if the stored version equals `expected_version`, then
 ///   stores the hash and increments the version by one; otherwise it fails with a conflict and
@@ -173,13 +186,21 @@ mod tests {
             !dbg.contains("c2FsdHNhbHQ") && !dbg.contains("aGFzaGhhc2g"),
             "{dbg}"
         );
-        assert_eq!(h.algorithm(), "argon2id");
+        assert_eq!(h.algorithm(), Some("argon2id"));
         let django = StoredPasswordHash::new("pbkdf2_sha256$600000$salt$hash").unwrap();
-        assert_eq!(django.algorithm(), "pbkdf2_sha256");
+        assert_eq!(django.algorithm(), Some("pbkdf2_sha256"));
         assert_eq!(
             format!("{django:?}"),
             "StoredPasswordHash(\"pbkdf2_sha256$…\")"
         );
+        // A bare hex SHA-1 has no identifier: nothing of it is printed.
+        let sha1 = StoredPasswordHash::new("5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8").unwrap();
+        assert_eq!(
+            (sha1.algorithm(), format!("{sha1:?}").as_str()),
+            (None, "StoredPasswordHash(unknown format)")
+        );
+        let odd = StoredPasswordHash::new("Secret$Part").unwrap();
+        assert_eq!(format!("{odd:?}"), "StoredPasswordHash(unknown format)");
         assert!(StoredPasswordHash::new("").is_err());
         assert!(StoredPasswordHash::new("has space").is_err());
         assert!(StoredPasswordHash::new("a".repeat(MAX_PASSWORD_HASH_BYTES + 1)).is_err());

@@ -60,11 +60,11 @@ pub struct ActivityPage {
 }
 
 impl ActivityPage {
-    /// Builds a page from events already sorted newest first and cut to `limit`: `next` is set
-    /// when the page is full.
+    /// Builds a page from events already sorted newest first and cut to the requested `limit`
+    /// (clamped as [`activity_page_limit`] does): `next` is set when the page is full.
     #[must_use]
     pub fn new(events: Vec<RecordedEvent>, limit: usize) -> Self {
-        let next = if events.len() >= limit {
+        let next = if events.len() >= activity_page_limit(limit) {
             events.last().map(RecordedEvent::cursor)
         } else {
             None
@@ -79,7 +79,8 @@ impl ActivityPage {
 /// - [`append`](Self::append) stores the event as given and returns a fresh [`EventId`];
 /// - [`page`](Self::page) returns the user's events ordered by `(at, id)` descending, starting
 ///   strictly after `after` when given, at most `limit` of them (clamped to
-///   `1..=`[`MAX_ACTIVITY_PAGE`]); following `next` visits every event exactly once;
+///   `1..=`[`MAX_ACTIVITY_PAGE`]); following `next` visits every event present when paging
+///   began exactly once (an event appended later with an older `at` may or may not be seen);
 /// - a user with no events gets an empty page, and users never see each other's events.
 pub trait ActivityLog: Send + Sync {
     /// Appends an event.

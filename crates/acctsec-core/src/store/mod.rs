@@ -31,4 +31,4 @@ pub use outbox::{
 };
 pub use profile::{MAX_PROFILE_BYTES, ProfileData, ProfileStore, VersionedProfile};
 pub use throttle::{ThrottleCounter, ThrottleDecision, ThrottleStore};
-pub use token::{TokenDigest, TokenRecord, TokenStore};
+pub use token::{BindingDigest, TokenDigest, TokenRecord, TokenStore};

@@ -147,17 +147,21 @@ impl OutboxEntry {
 
 /// A durable mail outbox that loses nothing: every message is delivered, retried or
 /// dead-lettered, and a worker that crashes between claim and completion only delays it.
+/// Delivery is at least once: a worker that sent a message and crashed before completing it
+/// sends it again after the lease lapses.
 ///
 /// Contract:
-/// - [`enqueue`](Self::enqueue) stores a message due at `now`; enqueueing again with the same
-///   idempotency key stores nothing and returns the first message's id;
+/// - [`enqueue`](Self::enqueue) stores a message, pending and due at `now`, with attempt count 0;
+///   enqueueing again with the same idempotency key, for as long as the first message is stored,
+///   stores nothing and returns the first message's id;
 /// - [`claim`](Self::claim) leases up to `limit` (clamped to `1..=`[`MAX_OUTBOX_CLAIM`]) messages
-///   that are pending and due, or whose lease has lapsed, oldest due first; each claim increments
-///   the message's attempt count. Concurrent claims never return the same message twice while its
-///   lease holds;
+///   that are pending with `due <= now`, or leased with `until <= now`, ordered by that instant and
+///   then by id; each claimed message becomes leased until `now + lease_for` and its attempt count
+///   goes up by one. Concurrent claims never return the same message twice while its lease holds;
 /// - [`complete`](Self::complete), [`retry`](Self::retry) and
-///   [`dead_letter`](Self::dead_letter) succeed only for the current lease (even a lapsed one, as
-///   long as no one claimed the message since); otherwise they are a conflict and change nothing;
+///   [`dead_letter`](Self::dead_letter) succeed only while the message is leased under the
+///   lease's attempt number (even after the lease lapsed, as long as no one claimed the message
+///   since); otherwise they are a conflict and change nothing;
 /// - a delivered or dead-lettered message is never claimed again;
 /// - [`get`](Self::get) of an unknown id is `Ok(None)`.
 pub trait Outbox: Send + Sync {

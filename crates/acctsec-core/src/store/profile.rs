@@ -62,8 +62,9 @@ impl VersionedProfile {
 /// - [`load`](Self::load) of an unknown user is `Ok(None)`;
 /// - [`save`](Self::save) is a compare-and-swap: with `expected_version = None` it creates the
 ///   profile at version 1 and is a conflict if one exists; with `Some(v)` it replaces the profile
-///   only if its version is still `v`, storing version `v + 1`; otherwise it is a conflict and
-///   changes nothing. Of concurrent saves against one version, exactly one succeeds;
+///   only if its version is still `v`, storing version `v + 1`; otherwise (including when there
+///   is no profile) it is a conflict and changes nothing. Of concurrent saves against one version,
+///   exactly one succeeds;
 /// - [`remove`](Self::remove) deletes a profile (when an account is deleted).
 pub trait ProfileStore: Send + Sync {
     /// The user's profile.

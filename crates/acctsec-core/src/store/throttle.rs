@@ -63,14 +63,21 @@ impl ThrottleDecision {
 
 /// Exact fixed-window counters for throttling and lockout.
 ///
-/// A window opens with the first hit on a key and lasts `window`; a hit at or after `resets_at`
-/// opens a new window with a count of one. Callers build keys without regard to whether an
-/// account exists, so throttling answers the same for known and unknown accounts.
+/// A window opens with the first hit on a key, at the caller's `now`, and ends at
+/// `resets_at = now + window`; the `window` of that first hit holds for the whole window, whatever
+/// later hits pass. A hit with `now >= resets_at` opens a new window with a count of one; a hit
+/// with `now` before the window opened (clock skew between servers) counts in the current window.
+/// Expiry is judged only against the `now` passed in: a back end's own expiry (a Redis TTL, a
+/// cleanup job) is garbage collection that may only remove counters whose window has ended.
+///
+/// Callers build keys without regard to whether an account exists, so throttling answers the same
+/// for known and unknown accounts. A lockout ceiling on consecutive failures is a long window that
+/// a successful sign-in [clears](Self::clear).
 ///
 /// Contract:
 /// - [`hit`](Self::hit) is an atomic increment: concurrent hits on one key are all counted, each
 ///   caller sees a distinct count;
-/// - [`get`](Self::get) of a key with no live window (never hit, cleared, or expired at `now`)
+/// - [`get`](Self::get) of a key with no live window (never hit, cleared, or `now >= resets_at`)
 ///   is `Ok(None)`;
 /// - keys are independent; [`clear`](Self::clear) forgets one key.
 pub trait ThrottleStore: Send + Sync {

@@ -7,52 +7,73 @@ use crate::error::StoreError;
 use crate::ids::{Purpose, UserId};
 use crate::time::Timestamp;
 
-/// What a store keeps instead of a one-time token or code: a 32-byte digest of it. A leaked
-/// database then holds no usable link.
-///
-/// Equality is constant-time, and `Debug` prints none of the bytes.
-///
-/// ```
-/// use acctsec_core::TokenDigest;
-///
-/// let d = TokenDigest::from_bytes([7; 32]);
-/// assert_eq!(format!("{d:?}"), "TokenDigest(..)");
-/// ```
-#[derive(Clone, Copy, Eq)]
-pub struct TokenDigest([u8; 32]);
+/// Defines a 32-byte digest newtype with constant-time equality and a `Debug` that prints none
+/// of its bytes.
+macro_rules! digest_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Eq)]
+        pub struct $name([u8; 32]);
 
-impl TokenDigest {
-    /// Wraps digest bytes.
-    #[must_use]
-    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
+        impl $name {
+            /// Wraps digest bytes.
+            #[must_use]
+            pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+                Self(bytes)
+            }
 
-    /// The digest bytes, for storage.
-    #[must_use]
-    pub const fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
+            /// The digest bytes, for storage.
+            #[must_use]
+            pub const fn as_bytes(&self) -> &[u8; 32] {
+                &self.0
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.0.ct_eq(&other.0).into()
+            }
+        }
+
+        // Hashing the bytes agrees with the constant-time equality: equal digests hash equally.
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.0.hash(state);
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(..)"))
+            }
+        }
+    };
 }
 
-impl PartialEq for TokenDigest {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.ct_eq(&other.0).into()
-    }
-}
+digest_type!(
+    /// What a store keeps instead of a one-time token or code: a 32-byte digest of it. A leaked
+    /// database then holds no usable link.
+    ///
+    /// Digests must be unique per token, not per secret: a short code is digested with a key
+    /// over its purpose, user and value, so two users' equal codes never collide.
+    /// Equality is constant-time, and `Debug` prints none of the bytes.
+    ///
+    /// ```
+    /// use acctsec_core::TokenDigest;
+    ///
+    /// let d = TokenDigest::from_bytes([7; 32]);
+    /// assert_eq!(format!("{d:?}"), "TokenDigest(..)");
+    /// ```
+    TokenDigest
+);
 
-// Hashing the bytes agrees with the constant-time equality above: equal digests hash equally.
-impl std::hash::Hash for TokenDigest {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.hash(state);
-    }
-}
-
-impl fmt::Debug for TokenDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TokenDigest(..)")
-    }
-}
+digest_type!(
+    /// A digest of the account state a token was issued under — for example its credential
+    /// version and normalised email. The flows recompute it when the token comes back and refuse
+    /// the token if it differs, so a token dies when the password or email changes, even when
+    /// the host changed them without acctsec.
+    BindingDigest
+);
 
 /// A one-time token or code on record: whose it is, what it is for and when it expires.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +85,8 @@ pub struct TokenRecord {
     pub user: UserId,
     /// What it is for.
     pub purpose: Purpose,
+    /// The account state it was issued under.
+    pub binding: BindingDigest,
     /// When it was issued.
     pub issued_at: Timestamp,
     /// The first instant at which it is no longer valid.
@@ -77,6 +100,7 @@ impl TokenRecord {
         digest: TokenDigest,
         user: UserId,
         purpose: Purpose,
+        binding: BindingDigest,
         issued_at: Timestamp,
         expires_at: Timestamp,
     ) -> Self {
@@ -84,6 +108,7 @@ impl TokenRecord {
             digest,
             user,
             purpose,
+            binding,
             issued_at,
             expires_at,
         }

@@ -2,15 +2,19 @@
 
 use std::sync::Arc;
 
-use acctsec_core::{Purpose, Timestamp, TokenDigest, TokenRecord, TokenStore, UserId};
+use acctsec_core::{
+    BindingDigest, Purpose, Timestamp, TokenDigest, TokenRecord, TokenStore, UserId,
+};
 
 use super::{RACERS, race, t, user};
 
 fn record(n: u8, user: UserId, purpose: Purpose, expires_at: Timestamp) -> TokenRecord {
+    let binding = BindingDigest::from_bytes([n.wrapping_add(100); 32]);
     TokenRecord::new(
         TokenDigest::from_bytes([n; 32]),
         user,
         purpose,
+        binding,
         t(100),
         expires_at,
     )
@@ -22,7 +26,7 @@ pub async fn take_unknown_is_none<S: TokenStore>(store: S) {
     assert_eq!(got.expect("take succeeds"), None);
 }
 
-/// An inserted record comes back whole once, then never again.
+/// An inserted record comes back whole (binding included) once, then never again.
 pub async fn take_is_single_use<S: TokenStore>(store: S) {
     let r = record(1, user(1), Purpose::PASSWORD_RESET, t(2000));
     store.insert(&r).await.expect("insert succeeds");
@@ -131,19 +135,29 @@ pub async fn purge_expired_keeps_live_records<S: TokenStore>(store: S) {
     );
 }
 
-/// `Debug` of a record the store hands back prints nothing of the digest.
+/// `Debug` of a record the store hands back prints nothing of its digests.
 pub async fn debug_hides_digest<S: TokenStore>(store: S) {
     let bytes = [0xDE, 0xAD, 0xBE, 0xEF].repeat(8);
     let digest = TokenDigest::from_bytes(bytes.try_into().expect("32 bytes"));
-    let r = TokenRecord::new(digest, user(1), Purpose::PASSWORD_RESET, t(100), t(2000));
+    let binding = BindingDigest::from_bytes([0xAB; 32]);
+    let r = TokenRecord::new(
+        digest,
+        user(1),
+        Purpose::PASSWORD_RESET,
+        binding,
+        t(100),
+        t(2000),
+    );
     store.insert(&r).await.expect("insert succeeds");
     let taken = store
         .take(&digest, t(1000))
         .await
         .expect("take")
         .expect("record");
-    let dbg = format!("{taken:?} {:?}", taken.digest);
-    for leak in ["222, 173", "deadbeef", "DEADBEEF", "3q2+7", "3q2-7"] {
+    let dbg = format!("{taken:?} {:?} {:?}", taken.digest, taken.binding);
+    for leak in [
+        "222, 173", "deadbeef", "DEADBEEF", "3q2+7", "3q2-7", "171, 171", "abab", "ABAB",
+    ] {
         assert!(!dbg.contains(leak), "Debug leaks the digest: {dbg}");
     }
 }
