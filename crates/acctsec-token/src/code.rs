@@ -1,0 +1,225 @@
+//! Short numeric codes for email verification and step-up challenges.
+
+use std::fmt;
+use std::time::Duration;
+
+use acctsec_core::rng::TryCryptoRng;
+use acctsec_core::{BindingDigest, Purpose, Timestamp, TokenDigest, TokenRecord, UserId};
+use hmac::Mac;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::key::{HmacSha256, derive, keyed};
+use crate::{Error, Result};
+
+/// The default number of digits: 6 (ASVS 5.0 6.5: at least 20 bits of entropy).
+pub const DEFAULT_CODE_DIGITS: u8 = 6;
+/// The fewest digits a code may have.
+pub const MIN_CODE_DIGITS: u8 = 6;
+/// The most digits a code may have.
+pub const MAX_CODE_DIGITS: u8 = 10;
+/// The default and longest lifetime of a code: 10 minutes (ASVS 5.0 6.5).
+pub const MAX_CODE_LIFETIME: Duration = Duration::from_secs(10 * 60);
+/// How many wrong guesses the flows allow per code before revoking it: 5. With six digits an
+/// attacker's chance is then 5 in a million per code.
+pub const DEFAULT_CODE_ATTEMPTS: u32 = 5;
+/// The longest input [`Codes::digest`] looks at.
+pub const MAX_CODE_INPUT_BYTES: usize = 32;
+
+/// A short numeric code. It is wiped when dropped and `Debug` prints none of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Code(Zeroizing<String>);
+
+impl Code {
+    /// The digits, to put in an email.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Code(..)")
+    }
+}
+
+/// A newly issued code and the record to store for it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IssuedCode {
+    /// The code, for the email.
+    pub code: Code,
+    /// The record to [insert](acctsec_core::TokenStore::insert): it holds only a keyed digest.
+    pub record: TokenRecord,
+}
+
+/// Issues short codes and computes their keyed digests.
+///
+/// Codes are drawn uniformly (rejection sampling, no modulo bias) and stored only as
+/// `HMAC-SHA256(key, purpose ‖ user ‖ code)`: keyed, because a million six-digit codes are
+/// trivially enumerable from an unkeyed digest; and over the purpose and user, so equal codes of
+/// two users never collide in a store.
+///
+/// What the flows must enforce (ASVS 5.0 6.5): a code is single use ([`take`] its digest); it
+/// lives at most [`MAX_CODE_LIFETIME`]; after [`DEFAULT_CODE_ATTEMPTS`] wrong guesses (counted
+/// per user and purpose with a [`ThrottleStore`]) every code of that user and purpose is revoked.
+///
+/// [`take`]: acctsec_core::TokenStore::take
+/// [`ThrottleStore`]: acctsec_core::ThrottleStore
+///
+/// ```
+/// use acctsec_core::{BindingDigest, Purpose, Timestamp, UserId, rng::SystemRng};
+/// use acctsec_token::Codes;
+///
+/// let codes = Codes::new(&[0x17; 32])?;
+/// let user = UserId::from(7_u64);
+/// let now = Timestamp::from_unix_secs(1_800_000_000);
+/// let issued = codes.issue(&Purpose::EMAIL_VERIFICATION, &user, &BindingDigest::from_bytes([0; 32]), now, &mut SystemRng)?;
+/// assert_eq!(issued.code.expose().len(), 6);
+///
+/// // What the person types, spaces and all, digests to the stored record's key.
+/// let typed = format!(" {} {} ", &issued.code.expose()[..3], &issued.code.expose()[3..]);
+/// assert_eq!(codes.digest(&Purpose::EMAIL_VERIFICATION, &user, &typed), Some(issued.record.digest));
+/// assert_eq!(codes.digest(&Purpose::EMAIL_VERIFICATION, &UserId::from(8_u64), &typed).as_ref() == Some(&issued.record.digest), false);
+/// # Ok::<(), acctsec_token::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Codes {
+    mac: HmacSha256,
+    digits: u8,
+    lifetime: Duration,
+}
+
+impl fmt::Debug for Codes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Codes")
+            .field("digits", &self.digits)
+            .field("lifetime", &self.lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Codes {
+    /// Codes of [`DEFAULT_CODE_DIGITS`] digits living [`MAX_CODE_LIFETIME`], digested under a key
+    /// derived from `secret` (at least 32 bytes; use a secret of its own, not a token key).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyTooShort`] or [`Error::KeyTooLong`].
+    pub fn new(secret: &[u8]) -> Result<Self> {
+        Ok(Self {
+            mac: keyed(&*derive(secret, b"acctsec-token/v1/code")?)?,
+            digits: DEFAULT_CODE_DIGITS,
+            lifetime: MAX_CODE_LIFETIME,
+        })
+    }
+
+    /// Sets the number of digits.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidDigits`] unless it is from [`MIN_CODE_DIGITS`] to [`MAX_CODE_DIGITS`].
+    pub fn with_digits(mut self, digits: u8) -> Result<Self> {
+        if !(MIN_CODE_DIGITS..=MAX_CODE_DIGITS).contains(&digits) {
+            return Err(Error::InvalidDigits);
+        }
+        self.digits = digits;
+        Ok(self)
+    }
+
+    /// Sets the lifetime.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLifetime`] if it is zero or longer than [`MAX_CODE_LIFETIME`].
+    pub fn with_lifetime(mut self, lifetime: Duration) -> Result<Self> {
+        if lifetime.is_zero() || lifetime > MAX_CODE_LIFETIME {
+            return Err(Error::InvalidLifetime);
+        }
+        self.lifetime = lifetime;
+        Ok(self)
+    }
+
+    /// Draws a code for `user` and `purpose` and builds its record, expiring after the lifetime.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Randomness`] if the generator failed.
+    pub fn issue<R: TryCryptoRng + ?Sized>(
+        &self,
+        purpose: &Purpose,
+        user: &UserId,
+        binding: &BindingDigest,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<IssuedCode> {
+        let range = 10_u64.pow(u32::from(self.digits));
+        // The largest multiple of `range` that fits: draws at or above it are redrawn, so every
+        // code is equally likely. The chance of a redraw is below 2^-30.
+        let zone = u64::MAX - u64::MAX % range;
+        let value = loop {
+            let x = rng.try_next_u64().map_err(|_| Error::Randomness)?;
+            if x < zone {
+                break x % range;
+            }
+        };
+        let text = Zeroizing::new(format!("{value:0width$}", width = usize::from(self.digits)));
+        let record = TokenRecord::new(
+            self.keyed_digest(purpose, user, text.as_bytes()),
+            user.clone(),
+            purpose.clone(),
+            *binding,
+            now,
+            now.saturating_add(self.lifetime),
+        );
+        Ok(IssuedCode {
+            code: Code(text),
+            record,
+        })
+    }
+
+    /// The digest of what a person typed, to [`take`](acctsec_core::TokenStore::take) from the
+    /// store. Spaces and hyphens are ignored; `None` if what is left is not exactly the configured
+    /// number of ASCII digits, or the input is longer than [`MAX_CODE_INPUT_BYTES`].
+    #[must_use]
+    pub fn digest(&self, purpose: &Purpose, user: &UserId, typed: &str) -> Option<TokenDigest> {
+        if typed.len() > MAX_CODE_INPUT_BYTES {
+            return None;
+        }
+        let mut digits = Zeroizing::new([0_u8; MAX_CODE_INPUT_BYTES]);
+        let mut n = 0;
+        for b in typed.bytes().filter(|b| !matches!(b, b' ' | b'-')) {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            *digits.get_mut(n)? = b;
+            n += 1;
+        }
+        (n == usize::from(self.digits))
+            .then(|| self.keyed_digest(purpose, user, digits.get(..n).unwrap_or_default()))
+    }
+
+    /// Whether `typed` is the code whose digest is `expected`, compared in constant time — for
+    /// hosts that keep the digest themselves instead of in a [`TokenStore`](acctsec_core::TokenStore).
+    #[must_use]
+    pub fn matches(
+        &self,
+        purpose: &Purpose,
+        user: &UserId,
+        typed: &str,
+        expected: &TokenDigest,
+    ) -> bool {
+        self.digest(purpose, user, typed)
+            .is_some_and(|d| bool::from(d.as_bytes().ct_eq(expected.as_bytes())))
+    }
+
+    fn keyed_digest(&self, purpose: &Purpose, user: &UserId, code: &[u8]) -> TokenDigest {
+        let mut mac = self.mac.clone();
+        for part in [purpose.as_str().as_bytes(), user.as_str().as_bytes(), code] {
+            mac.update(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+            mac.update(part);
+        }
+        TokenDigest::from_bytes(mac.finalize().into_bytes().into())
+    }
+}

@@ -1,0 +1,500 @@
+//! Signed, expiring, purpose-bound tokens: [`Tokens::issue`] and [`Tokens::verify`].
+
+use std::fmt;
+use std::time::Duration;
+
+use acctsec_core::rng::TryCryptoRng;
+use acctsec_core::{
+    BindingDigest, MAX_PURPOSE_BYTES, MAX_USER_ID_BYTES, Purpose, Timestamp, TokenDigest, UserId,
+};
+use base64ct::{Base64UrlUnpadded, Encoding};
+use hmac::Mac;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::key::{KeyId, KeyRing};
+use crate::{Error, Result};
+
+/// The token format version this crate writes and reads.
+pub const TOKEN_VERSION: u8 = 1;
+/// The longest lifetime any configuration may allow.
+pub const MAX_LIFETIME_CEILING: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The default longest lifetime of a token: one hour. Reset links should live minutes, not days
+/// (OWASP Forgot Password Cheat Sheet); flows ask for less, see [`DEFAULT_RESET_TTL`].
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
+/// The lifetime the flows give a password-reset link: 15 minutes.
+pub const DEFAULT_RESET_TTL: Duration = Duration::from_secs(15 * 60);
+/// The default allowance for clock skew between servers: 5 seconds.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(5);
+/// The largest leeway any configuration may allow.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
+
+const NONCE_BYTES: usize = 16;
+const BINDING_BYTES: usize = 32;
+const TAG_BYTES: usize = 32;
+/// Bytes of a token before encoding, besides its purpose and subject.
+const FIXED_BYTES: usize = 1 + 4 + 1 + 1 + 8 + 4 + NONCE_BYTES + BINDING_BYTES + TAG_BYTES;
+const MAX_RAW_BYTES: usize = FIXED_BYTES + MAX_PURPOSE_BYTES + MAX_USER_ID_BYTES;
+const MIN_RAW_BYTES: usize = FIXED_BYTES + 2;
+
+/// The longest token text [`Tokens::verify`] decodes (longer input is rejected before any
+/// decoding): a token with the longest purpose and subject.
+pub const MAX_TOKEN_CHARS: usize = (MAX_RAW_BYTES * 4).div_ceil(3);
+
+/// A token as text: URL-safe base64 without padding. It is a bearer credential: it is wiped from
+/// memory when dropped and `Debug` prints none of it. Show it only where it must go — in the link
+/// of an email.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(Zeroizing<String>);
+
+impl Token {
+    /// The text, to put in a link.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(..)")
+    }
+}
+
+/// What a valid token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Claims {
+    /// The key that signed it.
+    pub key_id: KeyId,
+    /// What it is for.
+    pub purpose: Purpose,
+    /// Whose it is.
+    pub subject: UserId,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// The first instant (before leeway) at which it is no longer valid.
+    pub expires_at: Timestamp,
+}
+
+/// A newly issued token and what it says.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IssuedToken {
+    /// The token, for the link.
+    pub token: Token,
+    /// Its claims.
+    pub claims: Claims,
+}
+
+impl IssuedToken {
+    /// The digest to store instead of the token (see [`digest`]).
+    #[must_use]
+    pub fn digest(&self) -> TokenDigest {
+        digest(self.token.expose())
+    }
+}
+
+/// Why a token was refused. Log the [`code`](Self::code); show people
+/// [`PUBLIC_MESSAGE`](Self::PUBLIC_MESSAGE), which is the same whatever the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// Not a token of this format: wrong length, not canonical base64, bad structure.
+    #[error("token is malformed")]
+    Malformed,
+    /// Signed by a key the ring does not accept (unknown, or retired).
+    #[error("token was signed by a key that is not accepted")]
+    UnknownKey,
+    /// The tag does not match: the token was altered or forged.
+    #[error("token tag does not match")]
+    BadTag,
+    /// Issued for another purpose.
+    #[error("token was issued for another purpose")]
+    WrongPurpose,
+    /// The account changed since the token was issued (password, email, …).
+    #[error("token is bound to account state that has changed")]
+    BindingMismatch,
+    /// Past its expiry (plus leeway), or its lifetime exceeds the configured maximum.
+    #[error("token has expired")]
+    Expired,
+    /// Issued in the future (beyond the leeway).
+    #[error("token is not yet valid")]
+    NotYetValid,
+}
+
+impl Rejection {
+    /// One message for people, whatever the reason, so a refused link reveals nothing.
+    pub const PUBLIC_MESSAGE: &'static str = "This link is invalid or has expired.";
+
+    /// A stable code for logs and metrics.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::UnknownKey => "unknown_key",
+            Self::BadTag => "bad_tag",
+            Self::WrongPurpose => "wrong_purpose",
+            Self::BindingMismatch => "binding_mismatch",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+        }
+    }
+}
+
+/// Computes the [`BindingDigest`] of some account state: SHA-256 over a label and each part,
+/// length-prefixed so parts can't run into each other. Bind reset tokens to at least the
+/// credential version and the normalised email, so they die when either changes.
+///
+/// ```
+/// use acctsec_token::binding;
+///
+/// let before = binding(&[&7_u64.to_be_bytes(), b"ana@example.com"]);
+/// let after = binding(&[&8_u64.to_be_bytes(), b"ana@example.com"]);
+/// assert_ne!(before, after);
+/// ```
+#[must_use]
+pub fn binding(parts: &[&[u8]]) -> BindingDigest {
+    let mut h = Sha256::new();
+    h.update(b"acctsec-token/v1/binding");
+    for part in parts {
+        h.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+        h.update(part);
+    }
+    BindingDigest::from_bytes(h.finalize().into())
+}
+
+/// The digest a store keeps instead of a token: SHA-256 over a label and the token text. Tokens
+/// carry 128 random bits and a 256-bit tag, so the digest can't be turned back into a token,
+/// and a leaked database holds no usable link.
+#[must_use]
+pub fn digest(token: &str) -> TokenDigest {
+    let mut h = Sha256::new();
+    h.update(b"acctsec-token/v1/digest");
+    h.update(token.as_bytes());
+    TokenDigest::from_bytes(h.finalize().into())
+}
+
+/// Issues and verifies tokens with a [`KeyRing`].
+///
+/// A token is URL-safe base64 (no padding) of:
+///
+/// | bytes | field |
+/// |---|---|
+/// | 1 | format version (1) |
+/// | 4 | key id |
+/// | 1 + n | purpose (n ≤ 32) |
+/// | 1 + n | subject (n ≤ 128) |
+/// | 8 | issued at, milliseconds since the Unix epoch |
+/// | 4 | lifetime in milliseconds |
+/// | 16 | random nonce |
+/// | 32 | the binding digest |
+/// | 32 | HMAC-SHA256 tag over everything before it, under a key derived from the signing key |
+///
+/// A reset token (purpose `password_reset`, a ten-digit user id) is 123 bytes, **164
+/// characters**; the longest possible token is [`MAX_TOKEN_CHARS`].
+///
+/// Validity: a token is valid while `issued_at - leeway <= now < expires_at + leeway`, where
+/// `expires_at = issued_at + lifetime`: the expiry boundary is **exclusive**.
+///
+/// ```
+/// use acctsec_core::{Purpose, Timestamp, UserId, rng::SystemRng};
+/// use acctsec_token::{KeyRing, Rejection, SigningKey, Tokens, binding, DEFAULT_RESET_TTL};
+///
+/// let tokens = Tokens::new(KeyRing::new(SigningKey::generate(&mut SystemRng)?));
+/// let bound = binding(&[&1_u64.to_be_bytes(), b"ana@example.com"]);
+/// let now = Timestamp::from_unix_secs(1_800_000_000);
+/// let issued = tokens.issue(&Purpose::PASSWORD_RESET, &UserId::from(7_u64), &bound, DEFAULT_RESET_TTL, now, &mut SystemRng)?;
+///
+/// let link = format!("https://example.com/reset#{}", issued.token.expose());
+/// let token = link.rsplit('#').next().unwrap_or_default();
+/// let claims = tokens.verify(token, &Purpose::PASSWORD_RESET, &bound, now)?;
+/// assert_eq!(claims.subject, UserId::from(7_u64));
+///
+/// // After the password changed, the same link is refused.
+/// let changed = binding(&[&2_u64.to_be_bytes(), b"ana@example.com"]);
+/// assert_eq!(tokens.verify(token, &Purpose::PASSWORD_RESET, &changed, now), Err(Rejection::BindingMismatch));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    ring: KeyRing,
+    max_lifetime: Duration,
+    leeway: Duration,
+}
+
+/// Builds a [`Tokens`] with non-default settings.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct TokensBuilder {
+    ring: KeyRing,
+    max_lifetime: Duration,
+    leeway: Duration,
+}
+
+impl TokensBuilder {
+    /// The longest lifetime `issue` grants and `verify` accepts (default
+    /// [`DEFAULT_MAX_LIFETIME`], at most [`MAX_LIFETIME_CEILING`]). Lowering it also shortens the
+    /// life of tokens already issued.
+    pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
+        self.max_lifetime = max_lifetime;
+        self
+    }
+
+    /// The allowance for clock skew (default [`DEFAULT_LEEWAY`], at most [`MAX_LEEWAY`]).
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLifetime`] if the maximum lifetime is zero, not whole milliseconds, or over
+    /// the ceiling; [`Error::InvalidLeeway`] if the leeway is over [`MAX_LEEWAY`].
+    pub fn build(self) -> Result<Tokens> {
+        if !is_valid_lifetime(self.max_lifetime, MAX_LIFETIME_CEILING) {
+            return Err(Error::InvalidLifetime);
+        }
+        if self.leeway > MAX_LEEWAY {
+            return Err(Error::InvalidLeeway);
+        }
+        Ok(Tokens {
+            ring: self.ring,
+            max_lifetime: self.max_lifetime,
+            leeway: self.leeway,
+        })
+    }
+}
+
+/// Whether `lifetime` is positive, whole milliseconds and at most `max`.
+fn is_valid_lifetime(lifetime: Duration, max: Duration) -> bool {
+    !lifetime.is_zero() && lifetime <= max && lifetime.subsec_nanos().is_multiple_of(1_000_000)
+}
+
+/// A token's fields, borrowed from its decoded bytes.
+struct Parsed<'a> {
+    key_id: KeyId,
+    purpose: &'a [u8],
+    subject: &'a [u8],
+    issued_at: i64,
+    lifetime_ms: u32,
+    binding: &'a [u8],
+    signed: &'a [u8],
+    tag: &'a [u8],
+}
+
+/// Appends to a fixed buffer; running out of room is an error (the bounds of purposes and
+/// subjects make it impossible, and it must never go unnoticed).
+struct Writer<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl Writer<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        let end = self.len + bytes.len();
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(Error::Encoding)?
+            .copy_from_slice(bytes);
+        self.len = end;
+        Ok(())
+    }
+
+    fn put_with_len(&mut self, bytes: &[u8]) -> Result<()> {
+        self.put(&[u8::try_from(bytes.len()).map_err(|_| Error::Encoding)?])?;
+        self.put(bytes)
+    }
+
+    fn written(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// Splits `n` bytes off the front of `rest`.
+fn take<'a>(rest: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    let (head, tail) = rest.split_at_checked(n)?;
+    *rest = tail;
+    Some(head)
+}
+
+fn take_array<const N: usize>(rest: &mut &[u8]) -> Option<[u8; N]> {
+    take(rest, N)?.try_into().ok()
+}
+
+fn parse(raw: &[u8]) -> Option<Parsed<'_>> {
+    let signed_len = raw.len().checked_sub(TAG_BYTES)?;
+    let (signed, tag) = raw.split_at_checked(signed_len)?;
+    let mut rest = signed;
+    let [version] = take_array::<1>(&mut rest)?;
+    if version != TOKEN_VERSION {
+        return None;
+    }
+    let key_id = KeyId(u32::from_be_bytes(take_array(&mut rest)?));
+    let [purpose_len] = take_array::<1>(&mut rest)?;
+    let purpose = take(&mut rest, usize::from(purpose_len))?;
+    let [subject_len] = take_array::<1>(&mut rest)?;
+    let subject = take(&mut rest, usize::from(subject_len))?;
+    let issued_at = i64::from_be_bytes(take_array(&mut rest)?);
+    let lifetime_ms = u32::from_be_bytes(take_array(&mut rest)?);
+    take(&mut rest, NONCE_BYTES)?;
+    let binding = take(&mut rest, BINDING_BYTES)?;
+    rest.is_empty().then_some(Parsed {
+        key_id,
+        purpose,
+        subject,
+        issued_at,
+        lifetime_ms,
+        binding,
+        signed,
+        tag,
+    })
+}
+
+impl Tokens {
+    /// Tokens with the default settings ([`DEFAULT_MAX_LIFETIME`], [`DEFAULT_LEEWAY`]).
+    #[must_use]
+    pub fn new(ring: KeyRing) -> Self {
+        Self {
+            ring,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+            leeway: DEFAULT_LEEWAY,
+        }
+    }
+
+    /// Starts building tokens with non-default settings.
+    pub fn builder(ring: KeyRing) -> TokensBuilder {
+        TokensBuilder {
+            ring,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+            leeway: DEFAULT_LEEWAY,
+        }
+    }
+
+    /// The key ring, to rotate or retire keys.
+    pub fn ring_mut(&mut self) -> &mut KeyRing {
+        &mut self.ring
+    }
+
+    /// Issues a token for `purpose` and `subject`, bound to `binding`, valid for `ttl` from `now`,
+    /// signed with the ring's active key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLifetime`] if `ttl` is zero, not whole milliseconds, or longer than the
+    /// maximum lifetime; [`Error::Randomness`] if the generator failed.
+    pub fn issue<R: TryCryptoRng + ?Sized>(
+        &self,
+        purpose: &Purpose,
+        subject: &UserId,
+        binding: &BindingDigest,
+        ttl: Duration,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<IssuedToken> {
+        if !is_valid_lifetime(ttl, self.max_lifetime) {
+            return Err(Error::InvalidLifetime);
+        }
+        let lifetime_ms = u32::try_from(ttl.as_millis()).map_err(|_| Error::InvalidLifetime)?;
+        let mut nonce = [0_u8; NONCE_BYTES];
+        rng.try_fill_bytes(&mut nonce)
+            .map_err(|_| Error::Randomness)?;
+
+        let key = self.ring.active();
+        let mut raw = Zeroizing::new([0_u8; MAX_RAW_BYTES]);
+        let mut w = Writer {
+            buf: raw.as_mut(),
+            len: 0,
+        };
+        w.put(&[TOKEN_VERSION])?;
+        w.put(&key.id().get().to_be_bytes())?;
+        w.put_with_len(purpose.as_str().as_bytes())?;
+        w.put_with_len(subject.as_str().as_bytes())?;
+        w.put(&now.as_unix_millis().to_be_bytes())?;
+        w.put(&lifetime_ms.to_be_bytes())?;
+        w.put(&nonce)?;
+        w.put(binding.as_bytes())?;
+        let mut mac = key.mac();
+        mac.update(w.written());
+        w.put(&mac.finalize().into_bytes())?;
+
+        let mut text = Zeroizing::new([0_u8; MAX_TOKEN_CHARS]);
+        let encoded =
+            Base64UrlUnpadded::encode(w.written(), text.as_mut()).map_err(|_| Error::Encoding)?;
+        Ok(IssuedToken {
+            token: Token(Zeroizing::new(encoded.to_owned())),
+            claims: Claims {
+                key_id: key.id(),
+                purpose: purpose.clone(),
+                subject: subject.clone(),
+                issued_at: now,
+                expires_at: now.saturating_add(ttl),
+            },
+        })
+    }
+
+    /// Verifies `token` for `expected_purpose` against the account's current `binding` at `now`.
+    ///
+    /// Checks in this order, so nothing is read from a token before its tag is checked except
+    /// what is needed to find the key: length (before decoding), canonical base64, structure,
+    /// key, tag (constant time), purpose, binding (constant time), time.
+    ///
+    /// A valid token is not yet used up: single use is the caller's job, by
+    /// [taking](acctsec_core::TokenStore::take) its [`digest`] from a store.
+    ///
+    /// # Errors
+    ///
+    /// The [`Rejection`] saying why the token is refused.
+    pub fn verify(
+        &self,
+        token: &str,
+        expected_purpose: &Purpose,
+        binding: &BindingDigest,
+        now: Timestamp,
+    ) -> Result<Claims, Rejection> {
+        if token.len() > MAX_TOKEN_CHARS || token.len() < (MIN_RAW_BYTES * 4).div_ceil(3) {
+            return Err(Rejection::Malformed);
+        }
+        let mut buf = Zeroizing::new([0_u8; MAX_RAW_BYTES]);
+        let raw =
+            Base64UrlUnpadded::decode(token, buf.as_mut()).map_err(|_| Rejection::Malformed)?;
+        let p = parse(raw).ok_or(Rejection::Malformed)?;
+        let key = self.ring.get(p.key_id).ok_or(Rejection::UnknownKey)?;
+        let mut mac = key.mac();
+        mac.update(p.signed);
+        mac.verify_slice(p.tag).map_err(|_| Rejection::BadTag)?;
+
+        if p.purpose != expected_purpose.as_str().as_bytes() {
+            return Err(Rejection::WrongPurpose);
+        }
+        if !bool::from(p.binding.ct_eq(binding.as_bytes())) {
+            return Err(Rejection::BindingMismatch);
+        }
+        let lifetime = Duration::from_millis(u64::from(p.lifetime_ms));
+        if lifetime > self.max_lifetime {
+            return Err(Rejection::Expired);
+        }
+        let issued_at = Timestamp::from_unix_millis(p.issued_at);
+        let expires_at = issued_at.saturating_add(lifetime);
+        if now < issued_at.saturating_sub(self.leeway) {
+            return Err(Rejection::NotYetValid);
+        }
+        if now >= expires_at.saturating_add(self.leeway) {
+            return Err(Rejection::Expired);
+        }
+        let subject = std::str::from_utf8(p.subject)
+            .ok()
+            .and_then(|s| UserId::new(s).ok())
+            .ok_or(Rejection::Malformed)?;
+        Ok(Claims {
+            key_id: p.key_id,
+            purpose: expected_purpose.clone(),
+            subject,
+            issued_at,
+            expires_at,
+        })
+    }
+}
