@@ -47,7 +47,7 @@ impl fmt::Display for KeyId {
 
 /// Derives a sub-key for one use (`label`) from a secret, so the secret itself is never used
 /// for two things.
-pub(crate) fn derive(secret: &[u8], label: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+fn derive(secret: &[u8], label: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
     if secret.len() < MIN_KEY_BYTES {
         return Err(Error::KeyTooShort);
     }
@@ -59,9 +59,10 @@ pub(crate) fn derive(secret: &[u8], label: &[u8]) -> Result<Zeroizing<[u8; 32]>>
     Ok(Zeroizing::new(mac.finalize().into_bytes().into()))
 }
 
-/// A keyed HMAC-SHA256 state, ready to be cloned for each message.
-pub(crate) fn keyed(subkey: &[u8; 32]) -> Result<HmacSha256> {
-    HmacSha256::new_from_slice(subkey).map_err(|_| Error::KeyTooShort)
+/// A keyed HMAC-SHA256 state under the sub-key for `label`, ready to be cloned for each message.
+pub(crate) fn derived_mac(secret: &[u8], label: &[u8]) -> Result<HmacSha256> {
+    let subkey = derive(secret, label)?;
+    HmacSha256::new_from_slice(subkey.as_ref()).map_err(|_| Error::KeyTooShort)
 }
 
 /// A secret key that signs and verifies tokens.
@@ -93,11 +94,10 @@ impl SigningKey {
     /// [`Error::KeyTooShort`] or [`Error::KeyTooLong`].
     pub fn from_bytes(secret: &[u8]) -> Result<Self> {
         let id_bytes = derive(secret, b"acctsec-token/v1/key-id")?;
-        let mac_key = derive(secret, b"acctsec-token/v1/mac")?;
         let id = u32::from_be_bytes([id_bytes[0], id_bytes[1], id_bytes[2], id_bytes[3]]);
         Ok(Self {
             id: KeyId(id),
-            mac: keyed(&mac_key)?,
+            mac: derived_mac(secret, b"acctsec-token/v1/mac")?,
         })
     }
 

@@ -1,19 +1,20 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod b64;
 mod code;
 mod key;
 mod token;
 
 pub use code::{
-    Code, Codes, DEFAULT_CODE_ATTEMPTS, DEFAULT_CODE_DIGITS, IssuedCode, MAX_CODE_DIGITS,
-    MAX_CODE_INPUT_BYTES, MAX_CODE_LIFETIME, MIN_CODE_DIGITS,
+    Code, Codes, CodesBuilder, DEFAULT_CODE_ATTEMPTS, DEFAULT_CODE_DIGITS, IssuedCode,
+    MAX_CODE_DIGITS, MAX_CODE_INPUT_BYTES, MAX_CODE_LIFETIME, MIN_CODE_DIGITS,
 };
 pub use key::{KeyId, KeyRing, MAX_KEY_BYTES, MAX_KEYS, MIN_KEY_BYTES, SigningKey};
 pub use token::{
-    Claims, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_RESET_TTL, IssuedToken, MAX_LEEWAY,
-    MAX_LIFETIME_CEILING, MAX_TOKEN_CHARS, Rejection, TOKEN_VERSION, Token, Tokens, TokensBuilder,
-    binding, digest,
+    BindingKey, Claims, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_RESET_TTL, IssuedToken,
+    MAX_LEEWAY, MAX_LIFETIME_CEILING, MAX_TOKEN_CHARS, Opened, Rejection, TOKEN_VERSION, Token,
+    Tokens, TokensBuilder, digest,
 };
 
 /// Result alias of this crate.

@@ -7,25 +7,27 @@ use acctsec_core::rng::TryCryptoRng;
 use acctsec_core::{
     BindingDigest, MAX_PURPOSE_BYTES, MAX_USER_ID_BYTES, Purpose, Timestamp, TokenDigest, UserId,
 };
-use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::Mac;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
-use crate::key::{KeyId, KeyRing};
+use crate::b64;
+use crate::key::{HmacSha256, KeyId, KeyRing, derived_mac};
 use crate::{Error, Result};
 
 /// The token format version this crate writes and reads.
 pub const TOKEN_VERSION: u8 = 1;
-/// The longest lifetime any configuration may allow.
+/// The longest lifetime any configuration may allow: a week. Reset links and codes need minutes;
+/// longer-lived purposes (an invitation) still should not outlive a key rotation period.
 pub const MAX_LIFETIME_CEILING: Duration = Duration::from_secs(7 * 24 * 3600);
 /// The default longest lifetime of a token: one hour. Reset links should live minutes, not days
 /// (OWASP Forgot Password Cheat Sheet); flows ask for less, see [`DEFAULT_RESET_TTL`].
 pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3600);
 /// The lifetime the flows give a password-reset link: 15 minutes.
 pub const DEFAULT_RESET_TTL: Duration = Duration::from_secs(15 * 60);
-/// The default allowance for clock skew between servers: 5 seconds.
+/// The default allowance for clock skew between servers: 5 seconds. Servers kept in time by NTP
+/// agree within milliseconds; the leeway covers a fleet whose clocks drift a little.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(5);
 /// The largest leeway any configuration may allow.
 pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
@@ -40,12 +42,12 @@ const MIN_RAW_BYTES: usize = FIXED_BYTES + 2;
 
 /// The longest token text [`Tokens::verify`] decodes (longer input is rejected before any
 /// decoding): a token with the longest purpose and subject.
-pub const MAX_TOKEN_CHARS: usize = (MAX_RAW_BYTES * 4).div_ceil(3);
+pub const MAX_TOKEN_CHARS: usize = b64::encoded_len(MAX_RAW_BYTES);
 
 /// A token as text: URL-safe base64 without padding. It is a bearer credential: it is wiped from
 /// memory when dropped and `Debug` prints none of it. Show it only where it must go — in the link
 /// of an email.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Token(Zeroizing<String>);
 
 impl Token {
@@ -96,33 +98,35 @@ impl IssuedToken {
     }
 }
 
-/// Why a token was refused. Log the [`code`](Self::code); show people
-/// [`PUBLIC_MESSAGE`](Self::PUBLIC_MESSAGE), which is the same whatever the reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+/// Why a token was refused. Its `Display` is the same generic sentence whatever the reason
+/// ([`PUBLIC_MESSAGE`](Self::PUBLIC_MESSAGE)), so showing an error to a person reveals nothing;
+/// log the [`code`](Self::code) (or `Debug`) to tell reasons apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Rejection {
     /// Not a token of this format: wrong length, not canonical base64, bad structure.
-    #[error("token is malformed")]
     Malformed,
     /// Signed by a key the ring does not accept (unknown, or retired).
-    #[error("token was signed by a key that is not accepted")]
     UnknownKey,
     /// The tag does not match: the token was altered or forged.
-    #[error("token tag does not match")]
     BadTag,
     /// Issued for another purpose.
-    #[error("token was issued for another purpose")]
     WrongPurpose,
     /// The account changed since the token was issued (password, email, …).
-    #[error("token is bound to account state that has changed")]
     BindingMismatch,
     /// Past its expiry (plus leeway), or its lifetime exceeds the configured maximum.
-    #[error("token has expired")]
     Expired,
     /// Issued in the future (beyond the leeway).
-    #[error("token is not yet valid")]
     NotYetValid,
 }
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Self::PUBLIC_MESSAGE)
+    }
+}
+
+impl std::error::Error for Rejection {}
 
 impl Rejection {
     /// One message for people, whatever the reason, so a refused link reveals nothing.
@@ -143,26 +147,56 @@ impl Rejection {
     }
 }
 
-/// Computes the [`BindingDigest`] of some account state: SHA-256 over a label and each part,
-/// length-prefixed so parts can't run into each other. Bind reset tokens to at least the
-/// credential version and the normalised email, so they die when either changes.
+/// The key of account-state bindings, long-lived and separate from the signing keys.
 ///
-/// ```
-/// use acctsec_token::binding;
-///
-/// let before = binding(&[&7_u64.to_be_bytes(), b"ana@example.com"]);
-/// let after = binding(&[&8_u64.to_be_bytes(), b"ana@example.com"]);
-/// assert_ne!(before, after);
-/// ```
-#[must_use]
-pub fn binding(parts: &[&[u8]]) -> BindingDigest {
-    let mut h = Sha256::new();
-    h.update(b"acctsec-token/v1/binding");
-    for part in parts {
-        h.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
-        h.update(part);
+/// A binding travels inside the token, so it is keyed: someone holding a leaked link can't test
+/// guesses of the account's email against it. It is separate from the signing keys so rotating
+/// those leaves bindings unchanged; replacing the binding key invalidates every outstanding token,
+/// as a password change does for one account.
+#[derive(Clone)]
+pub struct BindingKey(HmacSha256);
+
+impl BindingKey {
+    /// A binding key from secret bytes (at least [`MIN_KEY_BYTES`](crate::MIN_KEY_BYTES)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyTooShort`] or [`Error::KeyTooLong`].
+    pub fn from_bytes(secret: &[u8]) -> Result<Self> {
+        Ok(Self(derived_mac(secret, b"acctsec-token/v1/binding")?))
     }
-    BindingDigest::from_bytes(h.finalize().into())
+
+    /// The binding of `subject`'s account state: a keyed digest over the subject and each part,
+    /// length-prefixed so parts can't run into each other. Bind reset tokens to at least the
+    /// credential version and the normalised email, so they die when either changes.
+    ///
+    /// ```
+    /// use acctsec_core::UserId;
+    /// use acctsec_token::BindingKey;
+    ///
+    /// let key = BindingKey::from_bytes(&[9; 32])?;
+    /// let ana = UserId::from(7_u64);
+    /// let before = key.bind(&ana, &[&3_u64.to_be_bytes(), b"ana@example.com"]);
+    /// let after = key.bind(&ana, &[&4_u64.to_be_bytes(), b"ana@example.com"]);
+    /// assert_ne!(before, after);
+    /// assert_ne!(before, key.bind(&UserId::from(8_u64), &[&3_u64.to_be_bytes(), b"ana@example.com"]));
+    /// # Ok::<(), acctsec_token::Error>(())
+    /// ```
+    #[must_use]
+    pub fn bind(&self, subject: &UserId, parts: &[&[u8]]) -> BindingDigest {
+        let mut mac = self.0.clone();
+        for part in std::iter::once(subject.as_str().as_bytes()).chain(parts.iter().copied()) {
+            mac.update(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+            mac.update(part);
+        }
+        BindingDigest::from_bytes(mac.finalize().into_bytes().into())
+    }
+}
+
+impl fmt::Debug for BindingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BindingKey(..)")
+    }
 }
 
 /// The digest a store keeps instead of a token: SHA-256 over a label and the token text. Tokens
@@ -176,7 +210,7 @@ pub fn digest(token: &str) -> TokenDigest {
     TokenDigest::from_bytes(h.finalize().into())
 }
 
-/// Issues and verifies tokens with a [`KeyRing`].
+/// Issues and verifies tokens with a [`KeyRing`] and a [`BindingKey`].
 ///
 /// A token is URL-safe base64 (no padding) of:
 ///
@@ -189,37 +223,50 @@ pub fn digest(token: &str) -> TokenDigest {
 /// | 8 | issued at, milliseconds since the Unix epoch |
 /// | 4 | lifetime in milliseconds |
 /// | 16 | random nonce |
-/// | 32 | the binding digest |
+/// | 32 | the binding (a keyed digest of the account state) |
 /// | 32 | HMAC-SHA256 tag over everything before it, under a key derived from the signing key |
 ///
 /// A reset token (purpose `password_reset`, a ten-digit user id) is 123 bytes, **164
 /// characters**; the longest possible token is [`MAX_TOKEN_CHARS`].
 ///
 /// Validity: a token is valid while `issued_at - leeway <= now < expires_at + leeway`, where
-/// `expires_at = issued_at + lifetime`: the expiry boundary is **exclusive**.
+/// `expires_at = issued_at + lifetime`: the expiry boundary is **exclusive**. A store's record of
+/// the token expires at `expires_at` itself, so single-use flows give no leeway at expiry.
+///
+/// Verifying in two steps — [`open`](Self::open) checks the tag, purpose and time and gives the
+/// authenticated subject; [`Opened::check_binding`] then compares the binding of that subject's
+/// current account state — lets a flow look the account up between them.
+/// [`verify`](Self::verify) does both when the binding is known in advance.
 ///
 /// ```
 /// use acctsec_core::{Purpose, Timestamp, UserId, rng::SystemRng};
-/// use acctsec_token::{KeyRing, Rejection, SigningKey, Tokens, binding, DEFAULT_RESET_TTL};
+/// use acctsec_token::{BindingKey, DEFAULT_RESET_TTL, KeyRing, Rejection, SigningKey, Tokens};
 ///
-/// let tokens = Tokens::new(KeyRing::new(SigningKey::generate(&mut SystemRng)?));
-/// let bound = binding(&[&1_u64.to_be_bytes(), b"ana@example.com"]);
+/// let tokens = Tokens::new(
+///     KeyRing::new(SigningKey::generate(&mut SystemRng)?),
+///     BindingKey::from_bytes(&[0x3c; 32])?,
+/// );
+/// let ana = UserId::from(7_u64);
+/// let state = |version: u64| tokens.binding_key().bind(&ana, &[&version.to_be_bytes(), b"ana@example.com"]);
 /// let now = Timestamp::from_unix_secs(1_800_000_000);
-/// let issued = tokens.issue(&Purpose::PASSWORD_RESET, &UserId::from(7_u64), &bound, DEFAULT_RESET_TTL, now, &mut SystemRng)?;
+/// let issued = tokens.issue(&Purpose::PASSWORD_RESET, &ana, &state(1), DEFAULT_RESET_TTL, now, &mut SystemRng)?;
+/// let token = issued.token.expose();
 ///
-/// let link = format!("https://example.com/reset#{}", issued.token.expose());
-/// let token = link.rsplit('#').next().unwrap_or_default();
-/// let claims = tokens.verify(token, &Purpose::PASSWORD_RESET, &bound, now)?;
-/// assert_eq!(claims.subject, UserId::from(7_u64));
+/// // The link comes back: check the tag, then the binding of that subject's account.
+/// let opened = tokens.open(token, &Purpose::PASSWORD_RESET, now)?;
+/// assert_eq!(opened.claims().subject, ana);
+/// let claims = opened.check_binding(&state(1))?;
 ///
-/// // After the password changed, the same link is refused.
-/// let changed = binding(&[&2_u64.to_be_bytes(), b"ana@example.com"]);
-/// assert_eq!(tokens.verify(token, &Purpose::PASSWORD_RESET, &changed, now), Err(Rejection::BindingMismatch));
+/// // After the password changed, the same link is refused, with one message for people.
+/// let err = tokens.verify(token, &Purpose::PASSWORD_RESET, &state(2), now).unwrap_err();
+/// assert_eq!(err, Rejection::BindingMismatch);
+/// assert_eq!(err.to_string(), Rejection::PUBLIC_MESSAGE);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Tokens {
     ring: KeyRing,
+    binding_key: BindingKey,
     max_lifetime: Duration,
     leeway: Duration,
 }
@@ -228,9 +275,7 @@ pub struct Tokens {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct TokensBuilder {
-    ring: KeyRing,
-    max_lifetime: Duration,
-    leeway: Duration,
+    tokens: Tokens,
 }
 
 impl TokensBuilder {
@@ -238,13 +283,13 @@ impl TokensBuilder {
     /// [`DEFAULT_MAX_LIFETIME`], at most [`MAX_LIFETIME_CEILING`]). Lowering it also shortens the
     /// life of tokens already issued.
     pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
-        self.max_lifetime = max_lifetime;
+        self.tokens.max_lifetime = max_lifetime;
         self
     }
 
     /// The allowance for clock skew (default [`DEFAULT_LEEWAY`], at most [`MAX_LEEWAY`]).
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
+        self.tokens.leeway = leeway;
         self
     }
 
@@ -255,17 +300,13 @@ impl TokensBuilder {
     /// [`Error::InvalidLifetime`] if the maximum lifetime is zero, not whole milliseconds, or over
     /// the ceiling; [`Error::InvalidLeeway`] if the leeway is over [`MAX_LEEWAY`].
     pub fn build(self) -> Result<Tokens> {
-        if !is_valid_lifetime(self.max_lifetime, MAX_LIFETIME_CEILING) {
+        if !is_valid_lifetime(self.tokens.max_lifetime, MAX_LIFETIME_CEILING) {
             return Err(Error::InvalidLifetime);
         }
-        if self.leeway > MAX_LEEWAY {
+        if self.tokens.leeway > MAX_LEEWAY {
             return Err(Error::InvalidLeeway);
         }
-        Ok(Tokens {
-            ring: self.ring,
-            max_lifetime: self.max_lifetime,
-            leeway: self.leeway,
-        })
+        Ok(self.tokens)
     }
 }
 
@@ -274,26 +315,22 @@ fn is_valid_lifetime(lifetime: Duration, max: Duration) -> bool {
     !lifetime.is_zero() && lifetime <= max && lifetime.subsec_nanos().is_multiple_of(1_000_000)
 }
 
-/// A token's fields, borrowed from its decoded bytes.
-struct Parsed<'a> {
-    key_id: KeyId,
-    purpose: &'a [u8],
-    subject: &'a [u8],
-    issued_at: i64,
-    lifetime_ms: u32,
-    binding: &'a [u8],
-    signed: &'a [u8],
-    tag: &'a [u8],
-}
-
-/// Appends to a fixed buffer; running out of room is an error (the bounds of purposes and
-/// subjects make it impossible, and it must never go unnoticed).
-struct Writer<'a> {
-    buf: &'a mut [u8],
+/// A fixed buffer for a token's bytes that wipes what was written into it when dropped.
+struct Scratch {
+    buf: [u8; MAX_RAW_BYTES],
     len: usize,
 }
 
-impl Writer<'_> {
+impl Scratch {
+    fn new() -> Self {
+        Self {
+            buf: [0; MAX_RAW_BYTES],
+            len: 0,
+        }
+    }
+
+    /// Appends `bytes`; running out of room is an error (the bounds of purposes and subjects make
+    /// it impossible, and it must never go unnoticed).
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
         let end = self.len + bytes.len();
         self.buf
@@ -309,9 +346,36 @@ impl Writer<'_> {
         self.put(bytes)
     }
 
+    /// Reserves `n` bytes and returns them to be filled in place.
+    fn reserve(&mut self, n: usize) -> Result<&mut [u8]> {
+        let start = self.len;
+        self.len += n;
+        self.buf.get_mut(start..self.len).ok_or(Error::Encoding)
+    }
+
     fn written(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or_default()
     }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some(used) = self.buf.get_mut(..self.len) {
+            used.zeroize();
+        }
+    }
+}
+
+/// A token's fields, borrowed from its decoded bytes.
+struct Parsed<'a> {
+    key_id: KeyId,
+    purpose: &'a [u8],
+    subject: &'a [u8],
+    issued_at: i64,
+    lifetime_ms: u32,
+    binding: &'a [u8],
+    signed: &'a [u8],
+    tag: &'a [u8],
 }
 
 /// Splits `n` bytes off the front of `rest`.
@@ -354,29 +418,63 @@ fn parse(raw: &[u8]) -> Option<Parsed<'_>> {
     })
 }
 
+/// A token whose tag, purpose and time checked out, awaiting the binding check.
+#[derive(Debug)]
+#[must_use = "a token is accepted only after `check_binding`"]
+pub struct Opened {
+    claims: Claims,
+    binding: BindingDigest,
+}
+
+impl Opened {
+    /// The authenticated claims, to look up the subject's account.
+    pub const fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// Accepts the token if `current` — the binding of the subject's account state now — equals
+    /// the one it was issued with (compared in constant time).
+    ///
+    /// # Errors
+    ///
+    /// [`Rejection::BindingMismatch`] if the account changed since.
+    pub fn check_binding(self, current: &BindingDigest) -> Result<Claims, Rejection> {
+        if bool::from(self.binding.as_bytes().ct_eq(current.as_bytes())) {
+            Ok(self.claims)
+        } else {
+            Err(Rejection::BindingMismatch)
+        }
+    }
+}
+
 impl Tokens {
     /// Tokens with the default settings ([`DEFAULT_MAX_LIFETIME`], [`DEFAULT_LEEWAY`]).
     #[must_use]
-    pub fn new(ring: KeyRing) -> Self {
+    pub fn new(ring: KeyRing, binding_key: BindingKey) -> Self {
         Self {
             ring,
+            binding_key,
             max_lifetime: DEFAULT_MAX_LIFETIME,
             leeway: DEFAULT_LEEWAY,
         }
     }
 
     /// Starts building tokens with non-default settings.
-    pub fn builder(ring: KeyRing) -> TokensBuilder {
+    pub fn builder(ring: KeyRing, binding_key: BindingKey) -> TokensBuilder {
         TokensBuilder {
-            ring,
-            max_lifetime: DEFAULT_MAX_LIFETIME,
-            leeway: DEFAULT_LEEWAY,
+            tokens: Self::new(ring, binding_key),
         }
     }
 
     /// The key ring, to rotate or retire keys.
     pub fn ring_mut(&mut self) -> &mut KeyRing {
         &mut self.ring
+    }
+
+    /// The binding key, to compute bindings with [`BindingKey::bind`].
+    #[must_use]
+    pub const fn binding_key(&self) -> &BindingKey {
+        &self.binding_key
     }
 
     /// Issues a token for `purpose` and `subject`, bound to `binding`, valid for `ttl` from `now`,
@@ -399,33 +497,23 @@ impl Tokens {
             return Err(Error::InvalidLifetime);
         }
         let lifetime_ms = u32::try_from(ttl.as_millis()).map_err(|_| Error::InvalidLifetime)?;
-        let mut nonce = [0_u8; NONCE_BYTES];
-        rng.try_fill_bytes(&mut nonce)
-            .map_err(|_| Error::Randomness)?;
-
         let key = self.ring.active();
-        let mut raw = Zeroizing::new([0_u8; MAX_RAW_BYTES]);
-        let mut w = Writer {
-            buf: raw.as_mut(),
-            len: 0,
-        };
-        w.put(&[TOKEN_VERSION])?;
-        w.put(&key.id().get().to_be_bytes())?;
-        w.put_with_len(purpose.as_str().as_bytes())?;
-        w.put_with_len(subject.as_str().as_bytes())?;
-        w.put(&now.as_unix_millis().to_be_bytes())?;
-        w.put(&lifetime_ms.to_be_bytes())?;
-        w.put(&nonce)?;
-        w.put(binding.as_bytes())?;
+        let mut raw = Scratch::new();
+        raw.put(&[TOKEN_VERSION])?;
+        raw.put(&key.id().get().to_be_bytes())?;
+        raw.put_with_len(purpose.as_str().as_bytes())?;
+        raw.put_with_len(subject.as_str().as_bytes())?;
+        raw.put(&now.as_unix_millis().to_be_bytes())?;
+        raw.put(&lifetime_ms.to_be_bytes())?;
+        rng.try_fill_bytes(raw.reserve(NONCE_BYTES)?)
+            .map_err(|_| Error::Randomness)?;
+        raw.put(binding.as_bytes())?;
         let mut mac = key.mac();
-        mac.update(w.written());
-        w.put(&mac.finalize().into_bytes())?;
+        mac.update(raw.written());
+        raw.put(&mac.finalize().into_bytes())?;
 
-        let mut text = Zeroizing::new([0_u8; MAX_TOKEN_CHARS]);
-        let encoded =
-            Base64UrlUnpadded::encode(w.written(), text.as_mut()).map_err(|_| Error::Encoding)?;
         Ok(IssuedToken {
-            token: Token(Zeroizing::new(encoded.to_owned())),
+            token: Token(Zeroizing::new(b64::encode(raw.written()))),
             claims: Claims {
                 key_id: key.id(),
                 purpose: purpose.clone(),
@@ -436,31 +524,34 @@ impl Tokens {
         })
     }
 
-    /// Verifies `token` for `expected_purpose` against the account's current `binding` at `now`.
-    ///
-    /// Checks in this order, so nothing is read from a token before its tag is checked except
-    /// what is needed to find the key: length (before decoding), canonical base64, structure,
-    /// key, tag (constant time), purpose, binding (constant time), time.
-    ///
-    /// A valid token is not yet used up: single use is the caller's job, by
-    /// [taking](acctsec_core::TokenStore::take) its [`digest`] from a store.
+    /// Checks `token`'s length (before decoding), canonical base64, structure, key, tag (constant
+    /// time), purpose and time, and returns its authenticated claims for the binding check.
     ///
     /// # Errors
     ///
     /// The [`Rejection`] saying why the token is refused.
-    pub fn verify(
+    pub fn open(
         &self,
         token: &str,
         expected_purpose: &Purpose,
-        binding: &BindingDigest,
         now: Timestamp,
-    ) -> Result<Claims, Rejection> {
-        if token.len() > MAX_TOKEN_CHARS || token.len() < (MIN_RAW_BYTES * 4).div_ceil(3) {
+    ) -> Result<Opened, Rejection> {
+        if token.len() > MAX_TOKEN_CHARS || token.len() < b64::encoded_len(MIN_RAW_BYTES) {
             return Err(Rejection::Malformed);
         }
-        let mut buf = Zeroizing::new([0_u8; MAX_RAW_BYTES]);
-        let raw =
-            Base64UrlUnpadded::decode(token, buf.as_mut()).map_err(|_| Rejection::Malformed)?;
+        let mut scratch = Scratch::new();
+        // What decoding may write, wiped on drop even when decoding fails half-way.
+        scratch.len = (token.len() * 3 / 4).min(MAX_RAW_BYTES);
+        let raw = b64::decode(token.as_bytes(), &mut scratch.buf).ok_or(Rejection::Malformed)?;
+        self.open_decoded(raw, expected_purpose, now)
+    }
+
+    fn open_decoded(
+        &self,
+        raw: &[u8],
+        expected_purpose: &Purpose,
+        now: Timestamp,
+    ) -> Result<Opened, Rejection> {
         let p = parse(raw).ok_or(Rejection::Malformed)?;
         let key = self.ring.get(p.key_id).ok_or(Rejection::UnknownKey)?;
         let mut mac = key.mac();
@@ -469,9 +560,6 @@ impl Tokens {
 
         if p.purpose != expected_purpose.as_str().as_bytes() {
             return Err(Rejection::WrongPurpose);
-        }
-        if !bool::from(p.binding.ct_eq(binding.as_bytes())) {
-            return Err(Rejection::BindingMismatch);
         }
         let lifetime = Duration::from_millis(u64::from(p.lifetime_ms));
         if lifetime > self.max_lifetime {
@@ -489,12 +577,37 @@ impl Tokens {
             .ok()
             .and_then(|s| UserId::new(s).ok())
             .ok_or(Rejection::Malformed)?;
-        Ok(Claims {
-            key_id: p.key_id,
-            purpose: expected_purpose.clone(),
-            subject,
-            issued_at,
-            expires_at,
+        let binding =
+            <[u8; BINDING_BYTES]>::try_from(p.binding).map_err(|_| Rejection::Malformed)?;
+        Ok(Opened {
+            claims: Claims {
+                key_id: p.key_id,
+                purpose: expected_purpose.clone(),
+                subject,
+                issued_at,
+                expires_at,
+            },
+            binding: BindingDigest::from_bytes(binding),
         })
+    }
+
+    /// [`open`](Self::open) and [`check_binding`](Opened::check_binding) in one call, when the
+    /// account's binding is known in advance.
+    ///
+    /// A valid token is not yet used up: single use is the caller's job, by
+    /// [taking](acctsec_core::TokenStore::take) its [`digest`] from a store.
+    ///
+    /// # Errors
+    ///
+    /// The [`Rejection`] saying why the token is refused.
+    pub fn verify(
+        &self,
+        token: &str,
+        expected_purpose: &Purpose,
+        binding: &BindingDigest,
+        now: Timestamp,
+    ) -> Result<Claims, Rejection> {
+        self.open(token, expected_purpose, now)?
+            .check_binding(binding)
     }
 }
