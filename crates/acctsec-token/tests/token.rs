@@ -82,17 +82,21 @@ fn t(ms: i64) -> Timestamp {
 const NOW: i64 = 1_800_000_000_000;
 const TTL: Duration = Duration::from_secs(900);
 
-fn reset_token(tokens: &Tokens) -> String {
+fn issue_for(tokens: &Tokens, user: &UserId) -> acctsec_token::IssuedToken {
     tokens
         .issue(
             &Purpose::PASSWORD_RESET,
-            &UserId::from(7_u64),
+            user,
             &state(1),
             TTL,
             t(NOW),
             &mut SystemRng,
         )
         .unwrap()
+}
+
+fn reset_token(tokens: &Tokens) -> String {
+    issue_for(tokens, &UserId::from(7_u64))
         .token
         .expose()
         .to_owned()
@@ -257,16 +261,7 @@ fn base64_is_canonical() {
     // A two-character subject makes a 115-byte token: its last character carries four unused low
     // bits. Setting the lowest gives another text for the same bytes, which must be refused.
     let user = UserId::new("77").unwrap();
-    let issued = tokens
-        .issue(
-            &Purpose::PASSWORD_RESET,
-            &user,
-            &state(1),
-            TTL,
-            t(NOW),
-            &mut SystemRng,
-        )
-        .unwrap();
+    let issued = issue_for(&tokens, &user);
     let token = issued.token.expose();
     assert_eq!(Base64UrlUnpadded::decode_vec(token).unwrap().len() % 3, 1);
     let last = token.as_bytes()[token.len() - 1];
@@ -288,16 +283,7 @@ fn base64_is_canonical() {
 fn token_lengths_are_as_documented() {
     let tokens = tokens();
     let ten_digits = UserId::from(1_234_567_890_u64);
-    let issued = tokens
-        .issue(
-            &Purpose::PASSWORD_RESET,
-            &ten_digits,
-            &state(1),
-            TTL,
-            t(NOW),
-            &mut SystemRng,
-        )
-        .unwrap();
+    let issued = issue_for(&tokens, &ten_digits);
     assert_eq!(issued.token.expose().len(), 164);
     let longest = tokens
         .issue(
@@ -573,16 +559,7 @@ fn debug_shows_no_secret() {
 
     let tokens = Tokens::new(KeyRing::new(k), binding_key());
     let user = UserId::from(7_u64);
-    let issued = tokens
-        .issue(
-            &Purpose::PASSWORD_RESET,
-            &user,
-            &state(1),
-            TTL,
-            t(NOW),
-            &mut SystemRng,
-        )
-        .unwrap();
+    let issued = issue_for(&tokens, &user);
     let text = issued.token.expose().to_owned();
     assert_eq!(format!("{:?}", issued.token), "Token(..)");
     let code = codes

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use acctsec_core::store::{Enqueued, MAX_OUTBOX_CLAIM, OutboxId, OutboxState};
+use acctsec_core::store::{ClaimedMessage, Enqueued, MAX_OUTBOX_CLAIM, OutboxId, OutboxState};
 use acctsec_core::{Detail, IdempotencyKey, Outbox};
 
 use super::{message, race, t};
@@ -25,6 +25,13 @@ async fn enqueue<S: Outbox>(store: &S, n: u32, at: i64) -> OutboxId {
         "fresh key {n} reported as {enqueued:?}"
     );
     enqueued.id()
+}
+
+/// Claims the one due message at `at`.
+async fn claim_one<S: Outbox>(store: &S, at: i64) -> ClaimedMessage {
+    let mut claimed = store.claim(t(at), LEASE, 1).await.expect("claim");
+    assert_eq!(claimed.len(), 1, "one message is due at {at}");
+    claimed.remove(0)
 }
 
 async fn state<S: Outbox>(store: &S, id: OutboxId) -> OutboxState {
@@ -108,11 +115,7 @@ pub async fn claim_leases_due_messages_in_order<S: Outbox>(store: S) {
 /// then no longer complete it, the new one can.
 pub async fn lapsed_lease_is_claimed_again<S: Outbox>(store: S) {
     enqueue(&store, 1, 1000).await;
-    let old = store
-        .claim(t(1000), LEASE, 1)
-        .await
-        .expect("claim")
-        .remove(0);
+    let old = claim_one(&store, 1000).await;
     let again = store.claim(t(1030), LEASE, 1).await.expect("claim");
     assert_eq!(again.len(), 1, "a lapsed lease makes the message claimable");
     let new = &again[0];
@@ -132,11 +135,7 @@ pub async fn lapsed_lease_is_claimed_again<S: Outbox>(store: S) {
 /// A lapsed lease that nobody claimed since still completes (the worker was only slow).
 pub async fn lapsed_unclaimed_lease_still_completes<S: Outbox>(store: S) {
     let id = enqueue(&store, 1, 1000).await;
-    let c = store
-        .claim(t(1000), LEASE, 1)
-        .await
-        .expect("claim")
-        .remove(0);
+    let c = claim_one(&store, 1000).await;
     store.complete(&c.lease, t(2000)).await.expect("complete");
     assert_eq!(
         state(&store, id).await,
@@ -147,11 +146,7 @@ pub async fn lapsed_unclaimed_lease_still_completes<S: Outbox>(store: S) {
 /// A delivered message is never claimed again, and cannot be completed twice.
 pub async fn completed_is_never_claimed_again<S: Outbox>(store: S) {
     let id = enqueue(&store, 1, 1000).await;
-    let c = store
-        .claim(t(1000), LEASE, 1)
-        .await
-        .expect("claim")
-        .remove(0);
+    let c = claim_one(&store, 1000).await;
     store.complete(&c.lease, t(1001)).await.expect("complete");
     assert!(
         store
@@ -171,11 +166,7 @@ pub async fn completed_is_never_claimed_again<S: Outbox>(store: S) {
 /// A retry makes the message pending again at the given time, with the error recorded.
 pub async fn retry_reschedules<S: Outbox>(store: S) {
     let id = enqueue(&store, 1, 1000).await;
-    let c = store
-        .claim(t(1000), LEASE, 1)
-        .await
-        .expect("claim")
-        .remove(0);
+    let c = claim_one(&store, 1000).await;
     store
         .retry(&c.lease, t(1060), &Detail::new("smtp 451"))
         .await
@@ -207,11 +198,7 @@ pub async fn retry_reschedules<S: Outbox>(store: S) {
 /// A dead-lettered message keeps its reason and is never claimed again.
 pub async fn dead_letter_is_final<S: Outbox>(store: S) {
     let id = enqueue(&store, 1, 1000).await;
-    let c = store
-        .claim(t(1000), LEASE, 1)
-        .await
-        .expect("claim")
-        .remove(0);
+    let c = claim_one(&store, 1000).await;
     store
         .dead_letter(&c.lease, &Detail::new("smtp 550 no such user"), t(1001))
         .await
@@ -251,11 +238,7 @@ pub async fn concurrent_claims_are_disjoint<S: Outbox + 'static>(store: S) {
 pub async fn claimed_message_round_trips_and_hides_bodies<S: Outbox>(store: S) {
     let m = message(7, "SECRET-LINK-TOKEN");
     store.enqueue(&key(7), &m, t(1000)).await.expect("enqueue");
-    let c = store
-        .claim(t(1000), LEASE, 1)
-        .await
-        .expect("claim")
-        .remove(0);
+    let c = claim_one(&store, 1000).await;
     assert_eq!((&c.message, &c.key), (&m, &key(7)));
     let dbg = format!("{c:?} {:?}", store.get(c.lease.id).await.expect("get"));
     assert!(
