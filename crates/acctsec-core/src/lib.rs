@@ -8,6 +8,7 @@ mod event;
 mod ids;
 mod mail;
 pub mod rng;
+mod secret;
 pub mod store;
 mod time;
 
@@ -25,6 +26,7 @@ pub use ids::{
 pub use mail::{
     MAX_BODY_BYTES, MAX_SUBJECT_BYTES, MailError, MailErrorKind, Mailer, Message, MessageKind,
 };
+pub use secret::Password;
 pub use store::{
     Account, AccountStore, ActivityLog, BindingDigest, Outbox, ProfileStore, StoredPasswordHash,
     ThrottleStore, TokenDigest, TokenRecord, TokenStore,

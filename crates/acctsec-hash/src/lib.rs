@@ -1,0 +1,50 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod hasher;
+mod params;
+mod pepper;
+
+pub use hasher::{Hasher, HasherBuilder, MAX_PASSWORD_BYTES, RehashReason, Verified};
+pub use params::{
+    Argon2Params, Ceilings, DEFAULT_M_KIB, DEFAULT_P, DEFAULT_T, MIN_WORK_KIB, OUTPUT_BYTES,
+    SALT_BYTES,
+};
+pub use pepper::{MAX_PEPPER_BYTES, MAX_PEPPER_ID_BYTES, MIN_PEPPER_BYTES, Pepper, PepperRing};
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why hashing or verifying could not be done. A wrong password is not an error: it is
+/// [`Verified::Invalid`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The password is longer than [`MAX_PASSWORD_BYTES`].
+    #[error("password is longer than the accepted maximum")]
+    PasswordTooLong,
+    /// The stored hash is not a well-formed PHC string this crate understands.
+    #[error("stored hash is malformed")]
+    MalformedHash,
+    /// The stored hash uses an algorithm this build does not verify.
+    #[error("stored hash uses an unsupported algorithm")]
+    UnsupportedAlgorithm,
+    /// The stored hash asks for more memory, iterations, lanes or output than the ceilings allow.
+    #[error("stored hash parameters exceed the configured ceilings")]
+    HostileParameters,
+    /// The stored hash names a pepper the hasher does not have.
+    #[error("stored hash names an unknown pepper")]
+    UnknownPepper,
+    /// A pepper's id or secret is out of bounds, or its id is already in the ring.
+    #[error("pepper id or secret is invalid")]
+    InvalidPepper,
+    /// Parameters that Argon2 does not accept.
+    #[error("invalid argon2 parameters")]
+    InvalidParameters,
+    /// Parameters below OWASP's cheapest recommended configuration.
+    #[error("argon2 parameters are weaker than recommended")]
+    WeakParameters,
+    /// The random number generator failed.
+    #[error("the random number generator failed")]
+    Randomness,
+}

@@ -1,0 +1,118 @@
+//! Argon2 cost parameters: the recommended defaults, a floor below which hashes are too weak to
+//! make, and ceilings above which a stored hash is refused instead of computed.
+
+use crate::{Error, Result};
+
+/// Memory cost, KiB: 19 MiB (OWASP Password Storage Cheat Sheet, argon2id).
+pub const DEFAULT_M_KIB: u32 = 19_456;
+/// Iterations: 2 (OWASP Password Storage Cheat Sheet, argon2id).
+pub const DEFAULT_T: u32 = 2;
+/// Lanes: 1 (OWASP Password Storage Cheat Sheet, argon2id).
+pub const DEFAULT_P: u32 = 1;
+/// The least work (memory × iterations, KiB) a new hash may cost without an `insecure_*` opt-out:
+/// OWASP's cheapest equivalent argon2id configuration, m = 7 MiB with t = 5.
+pub const MIN_WORK_KIB: u64 = 7_168 * 5;
+/// Length of the hash output, bytes.
+pub const OUTPUT_BYTES: usize = 32;
+/// Length of a new salt, bytes (RFC 9106 recommends 16).
+pub const SALT_BYTES: usize = 16;
+
+/// Argon2 cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Argon2Params {
+    m_kib: u32,
+    t: u32,
+    p: u32,
+}
+
+impl Default for Argon2Params {
+    /// OWASP's recommendation: m = 19456 KiB, t = 2, p = 1.
+    fn default() -> Self {
+        Self {
+            m_kib: DEFAULT_M_KIB,
+            t: DEFAULT_T,
+            p: DEFAULT_P,
+        }
+    }
+}
+
+impl Argon2Params {
+    /// Parameters that Argon2 accepts (m ≥ 8 KiB per lane, t ≥ 1, 1 ≤ p ≤ 2^24 − 1).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameters`] otherwise.
+    pub fn new(m_kib: u32, t: u32, p: u32) -> Result<Self> {
+        argon2::Params::new(m_kib, t, p, Some(OUTPUT_BYTES))
+            .map_err(|_| Error::InvalidParameters)?;
+        Ok(Self { m_kib, t, p })
+    }
+
+    /// Memory cost in KiB.
+    #[must_use]
+    pub const fn m_kib(&self) -> u32 {
+        self.m_kib
+    }
+
+    /// Iterations.
+    #[must_use]
+    pub const fn t(&self) -> u32 {
+        self.t
+    }
+
+    /// Lanes.
+    #[must_use]
+    pub const fn p(&self) -> u32 {
+        self.p
+    }
+
+    /// Memory × iterations in KiB: how much work one hash costs.
+    #[must_use]
+    pub const fn work_kib(&self) -> u64 {
+        self.m_kib as u64 * self.t as u64
+    }
+
+    pub(crate) fn argon2(&self, output_len: usize) -> Result<argon2::Params> {
+        argon2::Params::new(self.m_kib, self.t, self.p, Some(output_len))
+            .map_err(|_| Error::InvalidParameters)
+    }
+}
+
+/// The most a stored or imported hash may ask for. A hash over any ceiling is refused as
+/// [`Error::HostileParameters`] before any memory is allocated, so a tampered row can't make
+/// the server allocate gigabytes or spin for minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ceilings {
+    /// The most memory, KiB (default 256 MiB).
+    pub m_kib: u32,
+    /// The most iterations (default 32).
+    pub t: u32,
+    /// The most lanes (default 16).
+    pub p: u32,
+    /// The longest hash output, bytes (default 64).
+    pub output_bytes: usize,
+}
+
+impl Default for Ceilings {
+    fn default() -> Self {
+        Self {
+            m_kib: 256 * 1024,
+            t: 32,
+            p: 16,
+            output_bytes: 64,
+        }
+    }
+}
+
+impl Ceilings {
+    pub(crate) fn admit(&self, params: Argon2Params, output_bytes: usize) -> Result<()> {
+        if params.m_kib > self.m_kib
+            || params.t > self.t
+            || params.p > self.p
+            || output_bytes > self.output_bytes
+        {
+            return Err(Error::HostileParameters);
+        }
+        Ok(())
+    }
+}

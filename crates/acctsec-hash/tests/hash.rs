@@ -1,0 +1,415 @@
+//! Hashing and verification: known answers, interoperability with the reference C
+//! implementation, rehash decisions, peppers, bounded input and hostile stored hashes.
+
+// Test code: unwrapping and panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use acctsec_core::rng::{SystemRng, TryCryptoRng, TryRng};
+use acctsec_core::{Password, StoredPasswordHash};
+use acctsec_hash::{
+    Argon2Params, Ceilings, Error, Hasher, MAX_PASSWORD_BYTES, Pepper, PepperRing, RehashReason,
+    Verified,
+};
+use proptest::prelude::*;
+
+/// Yields the given bytes over and over. Not random at all: tests only.
+struct Fixed(&'static [u8], usize);
+
+impl TryRng for Fixed {
+    type Error = std::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(0)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(0)
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for b in dst {
+            *b = self.0[self.1 % self.0.len()];
+            self.1 += 1;
+        }
+        Ok(())
+    }
+}
+impl TryCryptoRng for Fixed {}
+
+fn pw(s: &str) -> Password {
+    Password::new(s)
+}
+
+fn stored(s: &str) -> StoredPasswordHash {
+    StoredPasswordHash::new(s).unwrap()
+}
+
+/// Cheap parameters so property tests run quickly; production defaults are tested separately.
+fn cheap() -> Hasher {
+    Hasher::builder()
+        .with_params(Argon2Params::new(64, 1, 1).unwrap())
+        .insecure_allow_weak_params()
+        .build()
+        .unwrap()
+}
+
+fn vectors() -> Vec<(String, String)> {
+    let text = include_str!("../../../testdata/argon2-cli-vectors.tsv");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (pw, phc) = l.split_once('\t').unwrap();
+            (pw.to_owned(), phc.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn rfc_9106_argon2id_vector() {
+    // RFC 9106 §5.3: the Argon2 implementation we build on, with secret and associated data.
+    let params = argon2::ParamsBuilder::new()
+        .m_cost(32)
+        .t_cost(3)
+        .p_cost(4)
+        .data(argon2::AssociatedData::new(&[0x04; 12]).unwrap())
+        .output_len(32)
+        .build()
+        .unwrap();
+    let ctx = argon2::Argon2::new_with_secret(
+        &[0x03; 8],
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        params,
+    )
+    .unwrap();
+    let mut out = [0_u8; 32];
+    ctx.hash_password_into(&[0x01; 32], &[0x02; 16], &mut out)
+        .unwrap();
+    let expected = [
+        0x0d, 0x64, 0x0d, 0xf5, 0x8d, 0x78, 0x76, 0x6c, 0x08, 0xc0, 0x37, 0xa3, 0x4a, 0x8b, 0x53,
+        0xc9, 0xd0, 0x1e, 0xf0, 0x45, 0x2d, 0x75, 0xb6, 0x5e, 0xb5, 0x25, 0x20, 0xe9, 0x6b, 0x01,
+        0xe6, 0x59,
+    ];
+    assert_eq!(out, expected);
+}
+
+#[test]
+fn hashes_made_by_the_reference_implementation_verify() {
+    let hasher = Hasher::new().unwrap();
+    let vectors = vectors();
+    assert_eq!(vectors.len(), 9);
+    for (password, phc) in &vectors {
+        let expected = if phc.starts_with("$argon2i$")
+            || phc.starts_with("$argon2d$")
+            || phc.contains("$v=16$")
+        {
+            Verified::ValidNeedsRehash(RehashReason::Algorithm)
+        } else if phc.contains("$m=19456,t=2,p=1$") {
+            Verified::Valid
+        } else {
+            Verified::ValidNeedsRehash(RehashReason::Parameters)
+        };
+        let got = hasher.verify(&pw(password), &stored(phc)).unwrap();
+        assert_eq!(got, expected, "{phc}");
+        let wrong = hasher
+            .verify(&pw(&format!("{password}!")), &stored(phc))
+            .unwrap();
+        assert_eq!(wrong, Verified::Invalid, "{phc}");
+    }
+}
+
+#[test]
+fn our_hashes_are_what_the_reference_implementation_makes() {
+    let (password, expected) = vectors().pop().unwrap();
+    assert_eq!(password, "acctsec interop");
+    let hasher = Hasher::new().unwrap();
+    let ours = hasher
+        .hash(&pw(&password), &mut Fixed(b"acctsec-salt-16b", 0))
+        .unwrap();
+    assert_eq!(ours.as_str(), expected);
+}
+
+#[test]
+fn defaults_are_owasp_and_hashes_round_trip() {
+    let hasher = Hasher::new().unwrap();
+    let h = hasher
+        .hash(&pw("correct horse battery staple"), &mut SystemRng)
+        .unwrap();
+    assert!(
+        h.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{}",
+        h.as_str()
+    );
+    assert_eq!(
+        hasher
+            .verify(&pw("correct horse battery staple"), &h)
+            .unwrap(),
+        Verified::Valid
+    );
+    assert_eq!(
+        hasher
+            .verify(&pw("correct horse battery stapl"), &h)
+            .unwrap(),
+        Verified::Invalid
+    );
+    // Verifying again reuses a pooled buffer: results must not change.
+    assert_eq!(
+        hasher
+            .verify(&pw("correct horse battery staple"), &h)
+            .unwrap(),
+        Verified::Valid
+    );
+    let h2 = hasher
+        .hash(&pw("correct horse battery staple"), &mut SystemRng)
+        .unwrap();
+    assert_ne!(h, h2, "fresh salt every time");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn verify_of_hash_is_valid_and_other_passwords_are_invalid(a in "\\PC{0,40}", b in "\\PC{0,40}") {
+        let hasher = cheap();
+        let h = hasher.hash(&pw(&a), &mut SystemRng).unwrap();
+        prop_assert_eq!(hasher.verify(&pw(&a), &h).unwrap(), Verified::Valid);
+        if a != b {
+            prop_assert_eq!(hasher.verify(&pw(&b), &h).unwrap(), Verified::Invalid);
+        }
+    }
+
+    #[test]
+    fn arbitrary_stored_hashes_never_panic(s in "\\$argon2(id|i|d)\\$v=(19|16)\\$[a-z0-9=,]{0,40}\\$[A-Za-z0-9+/]{0,30}\\$[A-Za-z0-9+/]{0,50}|[!-~]{1,120}") {
+        let hasher = cheap();
+        if let Ok(h) = StoredPasswordHash::new(s) {
+            let _ = hasher.verify(&pw("x"), &h);
+        }
+    }
+}
+
+#[test]
+fn rehash_reasons() {
+    let hasher = Hasher::new().unwrap();
+    let stronger = Hasher::builder()
+        .with_params(Argon2Params::new(19_456, 3, 1).unwrap())
+        .build()
+        .unwrap();
+    let h = stronger.hash(&pw("pw"), &mut SystemRng).unwrap();
+    assert_eq!(
+        hasher.verify(&pw("pw"), &h).unwrap(),
+        Verified::ValidNeedsRehash(RehashReason::Parameters),
+        "any parameters other than the current ones, stronger included"
+    );
+    assert_eq!(stronger.verify(&pw("pw"), &h).unwrap(), Verified::Valid);
+}
+
+#[test]
+fn peppers_rotate_and_are_required() {
+    let old = Pepper::new(b"k1", &[0x11; 32]).unwrap();
+    let new = Pepper::new(b"k2", &[0x22; 32]).unwrap();
+    let before = Hasher::builder()
+        .with_peppers(PepperRing::new(old.clone()))
+        .build()
+        .unwrap();
+    let after = Hasher::builder()
+        .with_peppers(PepperRing::new(new).with_accepted(old).unwrap())
+        .build()
+        .unwrap();
+    let plain = Hasher::new().unwrap();
+
+    let h_old = before.hash(&pw("pw"), &mut SystemRng).unwrap();
+    assert!(h_old.as_str().contains(",keyid=azE$"), "{}", h_old.as_str());
+    assert_eq!(before.verify(&pw("pw"), &h_old).unwrap(), Verified::Valid);
+    assert_eq!(
+        after.verify(&pw("pw"), &h_old).unwrap(),
+        Verified::ValidNeedsRehash(RehashReason::Pepper)
+    );
+    assert_eq!(
+        after.verify(&pw("nope"), &h_old).unwrap(),
+        Verified::Invalid
+    );
+    let h_new = after.hash(&pw("pw"), &mut SystemRng).unwrap();
+    assert_eq!(after.verify(&pw("pw"), &h_new).unwrap(), Verified::Valid);
+    assert_eq!(before.verify(&pw("pw"), &h_new), Err(Error::UnknownPepper));
+    assert_eq!(plain.verify(&pw("pw"), &h_new), Err(Error::UnknownPepper));
+
+    // A hash without a pepper, under a hasher with one: valid, to be rehashed with the pepper.
+    let h_plain = plain.hash(&pw("pw"), &mut SystemRng).unwrap();
+    assert_eq!(
+        after.verify(&pw("pw"), &h_plain).unwrap(),
+        Verified::ValidNeedsRehash(RehashReason::Pepper)
+    );
+    // The same id with another secret does not verify: the pepper really is mixed in.
+    let impostor = Hasher::builder()
+        .with_peppers(PepperRing::new(Pepper::new(b"k2", &[0x33; 32]).unwrap()))
+        .build()
+        .unwrap();
+    assert_eq!(
+        impostor.verify(&pw("pw"), &h_new).unwrap(),
+        Verified::Invalid
+    );
+
+    assert_eq!(Pepper::new(b"", &[0; 32]).err(), Some(Error::InvalidPepper));
+    assert_eq!(
+        Pepper::new(b"123456789", &[0; 32]).err(),
+        Some(Error::InvalidPepper)
+    );
+    assert_eq!(
+        Pepper::new(b"k", &[0; 31]).err(),
+        Some(Error::InvalidPepper)
+    );
+    let dup = PepperRing::new(Pepper::new(b"k", &[1; 32]).unwrap())
+        .with_accepted(Pepper::new(b"k", &[2; 32]).unwrap());
+    assert_eq!(dup.err(), Some(Error::InvalidPepper));
+}
+
+#[test]
+fn oversized_passwords_are_refused_not_truncated() {
+    let hasher = cheap();
+    let at_cap = "a".repeat(MAX_PASSWORD_BYTES);
+    let h = hasher.hash(&pw(&at_cap), &mut SystemRng).unwrap();
+    assert_eq!(hasher.verify(&pw(&at_cap), &h).unwrap(), Verified::Valid);
+    let over = "a".repeat(MAX_PASSWORD_BYTES + 1);
+    assert_eq!(
+        hasher.hash(&pw(&over), &mut SystemRng).err(),
+        Some(Error::PasswordTooLong)
+    );
+    assert_eq!(hasher.verify(&pw(&over), &h), Err(Error::PasswordTooLong));
+    assert_eq!(
+        hasher.verify_unknown(&pw(&over)),
+        Err(Error::PasswordTooLong)
+    );
+}
+
+#[test]
+fn hostile_stored_hashes_are_refused_before_allocating() {
+    let hasher = Hasher::new().unwrap();
+    let salt_and_hash = "$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI";
+    // 4 TiB of memory or four billion passes: computing either would abort or hang the test, so
+    // an error here shows nothing was allocated or run.
+    for params in [
+        "m=4294967295,t=2,p=1",
+        "m=19456,t=4294967295,p=1",
+        "m=262145,t=1,p=1",
+        "m=19456,t=33,p=1",
+        "m=19456,t=2,p=17",
+    ] {
+        let h = stored(&format!("$argon2id$v=19${params}{salt_and_hash}"));
+        assert_eq!(
+            hasher.verify(&pw("hunter42"), &h),
+            Err(Error::HostileParameters),
+            "{params}"
+        );
+    }
+    let long_output = format!(
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQxMjM0${}",
+        "A".repeat(86)
+    );
+    let tight = Hasher::builder()
+        .with_ceilings(Ceilings {
+            output_bytes: 32,
+            ..Ceilings::default()
+        })
+        .build()
+        .unwrap();
+    assert_eq!(
+        tight.verify(&pw("x"), &stored(&long_output)),
+        Err(Error::HostileParameters)
+    );
+    // At the default ceilings everything listed is still computed.
+    let at_ceiling = stored(
+        "$argon2id$v=19$m=19456,t=32,p=16$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+    );
+    assert_eq!(
+        hasher.verify(&pw("hunter42"), &at_ceiling).unwrap(),
+        Verified::Invalid
+    );
+}
+
+#[test]
+fn malformed_and_foreign_hashes_get_their_own_errors() {
+    let hasher = Hasher::new().unwrap();
+    for (h, err) in [
+        (
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQxMjM0",
+            Error::MalformedHash,
+        ),
+        (
+            "$argon2id$v=19$m=19456,t=2$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+            Error::MalformedHash,
+        ),
+        (
+            "$argon2id$v=19$m=19456,t=2,p=1,data=AAAA$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+            Error::MalformedHash,
+        ),
+        (
+            "$argon2id$v=18$m=19456,t=2,p=1$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+            Error::MalformedHash,
+        ),
+        (
+            "$argon2id$v=19$m=1,t=2,p=1$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+            Error::MalformedHash,
+        ),
+        (
+            "$scrypt$ln=15,r=8,p=1$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+            Error::UnsupportedAlgorithm,
+        ),
+        (
+            "5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8",
+            Error::MalformedHash,
+        ),
+    ] {
+        assert_eq!(hasher.verify(&pw("hunter42"), &stored(h)), Err(err), "{h}");
+    }
+}
+
+#[test]
+fn builder_refuses_weak_or_out_of_ceiling_parameters() {
+    let weak = Argon2Params::new(7_168, 4, 1).unwrap();
+    assert_eq!(
+        Hasher::builder()
+            .with_params(weak)
+            .build()
+            .err()
+            .map(|e| e.to_string()),
+        Some(Error::WeakParameters.to_string())
+    );
+    let owasp_cheapest = Argon2Params::new(7_168, 5, 1).unwrap();
+    assert!(
+        Hasher::builder()
+            .with_params(owasp_cheapest)
+            .build()
+            .is_ok()
+    );
+    let huge = Argon2Params::new(512 * 1024, 2, 1).unwrap();
+    assert!(matches!(
+        Hasher::builder().with_params(huge).build(),
+        Err(Error::HostileParameters)
+    ));
+    assert_eq!(
+        Argon2Params::new(4, 1, 1).err(),
+        Some(Error::InvalidParameters)
+    );
+}
+
+#[test]
+fn unknown_users_are_always_invalid() {
+    let hasher = Hasher::new().unwrap();
+    for guess in ["", "password", "acctsec unknown user", "harden"] {
+        assert_eq!(
+            hasher.verify_unknown(&pw(guess)).unwrap(),
+            Verified::Invalid
+        );
+    }
+}
+
+#[test]
+fn debug_shows_no_secret() {
+    let pepper = Pepper::new(b"k1", &[0x7E; 32]).unwrap();
+    let hasher = Hasher::builder()
+        .with_peppers(PepperRing::new(pepper.clone()))
+        .build()
+        .unwrap();
+    let dbg = format!("{pepper:?} {hasher:?} {:?}", pw("hunter2"));
+    for leak in ["126, 126", "7e7e", "7E7E", "hunter2"] {
+        assert!(!dbg.contains(leak), "Debug leaks {leak:?}: {dbg}");
+    }
+    assert!(dbg.contains("Password(..)"), "{dbg}");
+}
