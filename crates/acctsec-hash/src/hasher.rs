@@ -1,6 +1,7 @@
 //! [`Hasher`]: hash and verify passwords as PHC strings.
 
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use acctsec_core::rng::TryCryptoRng;
@@ -136,9 +137,22 @@ struct BufferPool {
     blocks: usize,
     idle: Mutex<Vec<Box<[Block]>>>,
     max_idle: usize,
+    /// Blocks currently allocated (in use or idle), and the most ever at once.
+    held: AtomicUsize,
+    peak: AtomicUsize,
 }
 
 impl BufferPool {
+    fn new(blocks: usize, max_idle: usize) -> Self {
+        Self {
+            blocks,
+            idle: Mutex::new(Vec::new()),
+            max_idle,
+            held: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
     fn take(&self, blocks: usize) -> Box<[Block]> {
         if blocks == self.blocks {
             let reused = self
@@ -150,6 +164,8 @@ impl BufferPool {
                 return buffer;
             }
         }
+        let held = self.held.fetch_add(blocks, Ordering::SeqCst) + blocks;
+        self.peak.fetch_max(held, Ordering::SeqCst);
         vec![Block::new(); blocks].into_boxed_slice()
     }
 
@@ -163,9 +179,21 @@ impl BufferPool {
             let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
             if idle.len() < self.max_idle {
                 idle.push(buffer);
+                return;
             }
         }
+        self.held.fetch_sub(buffer.len(), Ordering::SeqCst);
     }
+}
+
+/// How much Argon2 memory a [`Hasher`] holds: in use and kept for reuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MemoryStats {
+    /// Bytes held now.
+    pub held_bytes: usize,
+    /// The most bytes held at once since the hasher was built.
+    pub peak_bytes: usize,
 }
 
 /// Hashes and verifies passwords with argon2id, as PHC strings.
@@ -270,11 +298,7 @@ impl HasherBuilder {
             params: self.params,
             ceilings: self.ceilings,
             peppers: self.peppers,
-            pool: BufferPool {
-                blocks,
-                idle: Mutex::new(Vec::new()),
-                max_idle: self.max_idle_buffers,
-            },
+            pool: BufferPool::new(blocks, self.max_idle_buffers),
             unknown_user: StoredPasswordHash::new("$x").map_err(|_| Error::MalformedHash)?,
         };
         // A current-parameter hash with an all-zero output and a fixed salt: verifying against it
@@ -309,6 +333,16 @@ impl Hasher {
     #[must_use]
     pub const fn params(&self) -> Argon2Params {
         self.params
+    }
+
+    /// How much Argon2 memory this hasher holds, and has held at most.
+    #[must_use]
+    pub fn memory(&self) -> MemoryStats {
+        let block = std::mem::size_of::<Block>();
+        MemoryStats {
+            held_bytes: self.pool.held.load(Ordering::SeqCst) * block,
+            peak_bytes: self.pool.peak.load(Ordering::SeqCst) * block,
+        }
     }
 
     fn check_length(password: &Password) -> Result<&[u8]> {

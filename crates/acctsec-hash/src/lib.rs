@@ -4,13 +4,17 @@
 mod hasher;
 mod params;
 mod pepper;
+#[cfg(feature = "tokio")]
+mod pool;
 
-pub use hasher::{Hasher, HasherBuilder, MAX_PASSWORD_BYTES, RehashReason, Verified};
+pub use hasher::{Hasher, HasherBuilder, MAX_PASSWORD_BYTES, MemoryStats, RehashReason, Verified};
 pub use params::{
     Argon2Params, Ceilings, DEFAULT_M_KIB, DEFAULT_P, DEFAULT_T, MIN_WORK_KIB, OUTPUT_BYTES,
     SALT_BYTES,
 };
 pub use pepper::{MAX_PEPPER_BYTES, MAX_PEPPER_ID_BYTES, MIN_PEPPER_BYTES, Pepper, PepperRing};
+#[cfg(feature = "tokio")]
+pub use pool::{DEFAULT_QUEUE_TIMEOUT, HashPool, HashPoolBuilder};
 
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -47,4 +51,13 @@ pub enum Error {
     /// The random number generator failed.
     #[error("the random number generator failed")]
     Randomness,
+    /// The hashing pool's queue is full, or waiting for a permit timed out: try again later.
+    #[error("password hashing is busy; try again later")]
+    Busy,
+    /// A hashing task was cancelled or panicked.
+    #[error("a password hashing task failed")]
+    WorkerFailed,
+    /// A pool with no permits, or more than tokio allows.
+    #[error("invalid hashing pool settings")]
+    InvalidPool,
 }
