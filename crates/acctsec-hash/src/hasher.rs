@@ -487,12 +487,14 @@ impl Hasher {
         if missing == 0 {
             return;
         }
+        // The fewest passes that fit the missing work within the current memory, then the memory
+        // that makes passes × memory equal the missing work.
         let p = self.params.p();
-        let floor = 8 * p;
-        let m = u32::try_from(missing)
+        let t = missing.div_ceil(u64::from(self.params.m_kib()));
+        let m = u32::try_from(missing / t.max(1))
             .unwrap_or(u32::MAX)
-            .clamp(floor, self.params.m_kib().max(floor));
-        let t = u32::try_from(missing.div_ceil(u64::from(m))).unwrap_or(u32::MAX);
+            .max(8 * p);
+        let t = u32::try_from(t).unwrap_or(u32::MAX);
         if let Ok(extra) = Argon2Params::new(m, t, p) {
             let mut sink = Zeroizing::new([0_u8; OUTPUT_BYTES]);
             // The result is discarded; only the time it takes matters.
