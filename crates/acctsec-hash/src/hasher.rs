@@ -11,6 +11,7 @@ use password_hash::phc::{Ident, Output, ParamsString, PasswordHash, Salt};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::legacy;
 use crate::params::{Argon2Params, Ceilings, MIN_WORK_KIB, OUTPUT_BYTES, SALT_BYTES};
 use crate::pepper::PepperRing;
 use crate::{Error, Result};
@@ -45,7 +46,8 @@ impl Verified {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RehashReason {
-    /// An older algorithm or version (argon2i, argon2d, Argon2 version 0x10).
+    /// An older algorithm or version (argon2i, argon2d, Argon2 version 0x10, or a legacy format:
+    /// bcrypt, scrypt, PBKDF2).
     Algorithm,
     /// Cost parameters or output length other than the current ones.
     Parameters,
@@ -200,7 +202,8 @@ pub struct MemoryStats {
 ///
 /// - New hashes use the configured parameters (default m = 19456 KiB, t = 2, p = 1, OWASP), a
 ///   16-byte random salt and a 32-byte output, with the active pepper if any.
-/// - [`verify`](Self::verify) accepts argon2id, argon2i and argon2d (either version), refuses
+/// - [`verify`](Self::verify) accepts argon2id, argon2i and argon2d (either version) — and, with
+///   their features, bcrypt, scrypt, PBKDF2-SHA256 and Django's `pbkdf2_sha256$` — refuses
 ///   hashes over the [`Ceilings`] before allocating, compares in constant time, and says when a
 ///   matching hash should be replaced ([`Verified::ValidNeedsRehash`]).
 /// - [`verify_unknown`](Self::verify_unknown) does the same work as verifying a wrong password
@@ -433,6 +436,13 @@ impl Hasher {
     /// [`Error::UnknownPepper`] if it names a pepper the hasher does not have.
     pub fn verify(&self, password: &Password, stored: &StoredPasswordHash) -> Result<Verified> {
         let bytes = Self::check_length(password)?;
+        if let Some(matched) = legacy::verify(bytes, stored.as_str(), &self.ceilings)? {
+            return Ok(if matched {
+                Verified::ValidNeedsRehash(RehashReason::Algorithm)
+            } else {
+                Verified::Invalid
+            });
+        }
         let parsed = parse(stored, &self.ceilings)?;
         let pepper = match (&parsed.keyid, &self.peppers) {
             (None, _) => None,

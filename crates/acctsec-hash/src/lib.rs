@@ -2,12 +2,14 @@
 #![forbid(unsafe_code)]
 
 mod hasher;
+mod legacy;
 mod params;
 mod pepper;
 #[cfg(feature = "tokio")]
 mod pool;
 
 pub use hasher::{Hasher, HasherBuilder, MAX_PASSWORD_BYTES, MemoryStats, RehashReason, Verified};
+pub use legacy::BCRYPT_MAX_PASSWORD_BYTES;
 pub use params::{
     Argon2Params, Ceilings, DEFAULT_M_KIB, DEFAULT_P, DEFAULT_T, MIN_WORK_KIB, OUTPUT_BYTES,
     SALT_BYTES,

@@ -91,6 +91,12 @@ pub struct Ceilings {
     pub p: u32,
     /// The longest hash output, bytes (default 64).
     pub output_bytes: usize,
+    /// The highest bcrypt cost (default 15: 2^15 rounds, seconds per hash).
+    pub bcrypt_cost: u32,
+    /// The most PBKDF2 rounds (default 2,000,000; Django 6.0 uses 1,200,000).
+    pub pbkdf2_rounds: u32,
+    /// The highest scrypt log2 N (default 20); its memory must also fit `m_kib`.
+    pub scrypt_log_n: u8,
 }
 
 impl Default for Ceilings {
@@ -100,6 +106,9 @@ impl Default for Ceilings {
             t: 32,
             p: 16,
             output_bytes: 64,
+            bcrypt_cost: 15,
+            pbkdf2_rounds: 2_000_000,
+            scrypt_log_n: 20,
         }
     }
 }

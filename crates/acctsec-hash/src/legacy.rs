@@ -1,0 +1,175 @@
+//! Verification of legacy formats, for migrating hashes from older systems. A match always asks
+//! for a rehash to argon2id; each format is behind its own feature, and is refused as
+//! unsupported without it. Every cost parameter is checked against the [`Ceilings`] before any
+//! work is done.
+
+use crate::params::Ceilings;
+#[cfg(any(feature = "pbkdf2", feature = "scrypt"))]
+use password_hash::phc::PasswordHash;
+#[cfg(any(feature = "pbkdf2", feature = "scrypt"))]
+use subtle::ConstantTimeEq;
+#[cfg(any(feature = "pbkdf2", feature = "scrypt"))]
+use zeroize::Zeroizing;
+
+use crate::{Error, Result};
+
+/// The longest password bcrypt reads: longer ones share a hash with their first 72 bytes.
+pub const BCRYPT_MAX_PASSWORD_BYTES: usize = 72;
+
+/// If `stored` is in a legacy format, whether `password` matches it; `None` if it is not.
+pub(crate) fn verify(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<Option<bool>> {
+    if ["$2a$", "$2b$", "$2y$"]
+        .iter()
+        .any(|p| stored.starts_with(p))
+    {
+        return bcrypt(password, stored, ceilings).map(Some);
+    }
+    if let Some(rest) = stored.strip_prefix("pbkdf2_sha256$") {
+        return django_pbkdf2(password, rest, ceilings).map(Some);
+    }
+    if stored.starts_with("$pbkdf2-sha256$") {
+        return phc_pbkdf2(password, stored, ceilings).map(Some);
+    }
+    if stored.starts_with("$scrypt$") {
+        return phc_scrypt(password, stored, ceilings).map(Some);
+    }
+    Ok(None)
+}
+
+/// bcrypt, with the 72-byte limit made explicit: a password longer than 72 bytes never matches,
+/// because bcrypt would ignore everything after byte 72 and let two different passwords verify
+/// against one hash. (A user whose old system truncated silently resets their password once.)
+#[cfg(feature = "bcrypt")]
+fn bcrypt(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool> {
+    let cost: u32 = stored
+        .get(4..6)
+        .and_then(|c| c.parse().ok())
+        .ok_or(Error::MalformedHash)?;
+    if cost > ceilings.bcrypt_cost {
+        return Err(Error::HostileParameters);
+    }
+    if password.len() > BCRYPT_MAX_PASSWORD_BYTES {
+        return Ok(false);
+    }
+    ::bcrypt::verify(password, stored).map_err(|_| Error::MalformedHash)
+}
+
+#[cfg(not(feature = "bcrypt"))]
+fn bcrypt(_: &[u8], _: &str, _: &Ceilings) -> Result<bool> {
+    Err(Error::UnsupportedAlgorithm)
+}
+
+/// Output length of Django's and PHC's PBKDF2-SHA256 hashes we accept.
+#[cfg(feature = "pbkdf2")]
+const MAX_PBKDF2_OUTPUT: usize = 64;
+
+/// Django's `pbkdf2_sha256$<iterations>$<salt>$<base64 of the 32-byte key>`.
+#[cfg(feature = "pbkdf2")]
+fn django_pbkdf2(password: &[u8], rest: &str, ceilings: &Ceilings) -> Result<bool> {
+    use base64ct::{Base64, Encoding};
+
+    let mut parts = rest.split('$');
+    let (Some(iterations), Some(salt), Some(hash), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Error::MalformedHash);
+    };
+    let rounds: u32 = iterations.parse().map_err(|_| Error::MalformedHash)?;
+    if rounds == 0 || salt.is_empty() {
+        return Err(Error::MalformedHash);
+    }
+    if rounds > ceilings.pbkdf2_rounds {
+        return Err(Error::HostileParameters);
+    }
+    let mut expected = [0_u8; MAX_PBKDF2_OUTPUT];
+    let expected = Base64::decode(hash, &mut expected).map_err(|_| Error::MalformedHash)?;
+    pbkdf2_matches(password, salt.as_bytes(), rounds, expected)
+}
+
+/// PHC `$pbkdf2-sha256$i=<rounds>[,l=<length>]$<salt>$<hash>`.
+#[cfg(feature = "pbkdf2")]
+fn phc_pbkdf2(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool> {
+    let phc = PasswordHash::new(stored).map_err(|_| Error::MalformedHash)?;
+    let rounds = phc.params.get_decimal("i").ok_or(Error::MalformedHash)?;
+    if rounds == 0
+        || phc
+            .params
+            .iter()
+            .any(|(k, _)| !matches!(k.as_str(), "i" | "l"))
+    {
+        return Err(Error::MalformedHash);
+    }
+    if rounds > ceilings.pbkdf2_rounds {
+        return Err(Error::HostileParameters);
+    }
+    let (salt, hash) = (
+        phc.salt.ok_or(Error::MalformedHash)?,
+        phc.hash.ok_or(Error::MalformedHash)?,
+    );
+    if phc
+        .params
+        .get_decimal("l")
+        .is_some_and(|l| l as usize != hash.len())
+    {
+        return Err(Error::MalformedHash);
+    }
+    pbkdf2_matches(password, salt.as_ref(), rounds, hash.as_bytes())
+}
+
+#[cfg(feature = "pbkdf2")]
+fn pbkdf2_matches(password: &[u8], salt: &[u8], rounds: u32, expected: &[u8]) -> Result<bool> {
+    if expected.len() < 16 || expected.len() > MAX_PBKDF2_OUTPUT {
+        return Err(Error::MalformedHash);
+    }
+    let mut out = Zeroizing::new([0_u8; MAX_PBKDF2_OUTPUT]);
+    let out = out.get_mut(..expected.len()).ok_or(Error::MalformedHash)?;
+    ::pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, out);
+    Ok(out.ct_eq(expected).into())
+}
+
+#[cfg(not(feature = "pbkdf2"))]
+fn django_pbkdf2(_: &[u8], _: &str, _: &Ceilings) -> Result<bool> {
+    Err(Error::UnsupportedAlgorithm)
+}
+
+#[cfg(not(feature = "pbkdf2"))]
+fn phc_pbkdf2(_: &[u8], _: &str, _: &Ceilings) -> Result<bool> {
+    Err(Error::UnsupportedAlgorithm)
+}
+
+/// PHC `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>`. Its memory, 128 · r · (N + p) bytes, must
+/// fit the memory ceiling, and log2 N and p their own.
+#[cfg(feature = "scrypt")]
+fn phc_scrypt(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool> {
+    let phc = PasswordHash::new(stored).map_err(|_| Error::MalformedHash)?;
+    let get = |name| phc.params.get_decimal(name).ok_or(Error::MalformedHash);
+    let (log_n, r, p) = (get("ln")?, get("r")?, get("p")?);
+    if phc.params.iter().count() != 3 || r == 0 || p == 0 {
+        return Err(Error::MalformedHash);
+    }
+    let log_n = u8::try_from(log_n).map_err(|_| Error::HostileParameters)?;
+    let memory_bytes = 1_u128
+        .checked_shl(u32::from(log_n))
+        .map(|n| 128 * u128::from(r) * (n + u128::from(p)));
+    let memory_ceiling = u128::from(ceilings.m_kib) * 1024;
+    if log_n > ceilings.scrypt_log_n
+        || p > ceilings.p
+        || memory_bytes.is_none_or(|m| m > memory_ceiling)
+    {
+        return Err(Error::HostileParameters);
+    }
+    let (salt, hash) = (
+        phc.salt.ok_or(Error::MalformedHash)?,
+        phc.hash.ok_or(Error::MalformedHash)?,
+    );
+    let params = ::scrypt::Params::new(log_n, r, p).map_err(|_| Error::MalformedHash)?;
+    let mut out = Zeroizing::new(vec![0_u8; hash.len()]);
+    ::scrypt::scrypt(password, salt.as_ref(), &params, &mut out)
+        .map_err(|_| Error::MalformedHash)?;
+    Ok(out.ct_eq(hash.as_bytes()).into())
+}
+
+#[cfg(not(feature = "scrypt"))]
+fn phc_scrypt(_: &[u8], _: &str, _: &Ceilings) -> Result<bool> {
+    Err(Error::UnsupportedAlgorithm)
+}

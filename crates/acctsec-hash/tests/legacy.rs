@@ -1,0 +1,171 @@
+//! Migration from legacy formats: bcrypt, scrypt, PBKDF2-SHA256 (PHC and Django).
+#![cfg(all(feature = "bcrypt", feature = "pbkdf2", feature = "scrypt"))]
+// Test code: unwrapping and panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use acctsec_core::rng::SystemRng;
+use acctsec_core::{Password, StoredPasswordHash};
+use acctsec_hash::{Error, Hasher, RehashReason, Verified};
+
+fn pw(s: &str) -> Password {
+    Password::new(s)
+}
+
+fn stored(s: &str) -> StoredPasswordHash {
+    StoredPasswordHash::new(s).unwrap()
+}
+
+fn vectors() -> Vec<(String, String)> {
+    include_str!("../../../testdata/legacy-vectors.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (pw, h) = l.split_once('\t').unwrap();
+            (pw.to_owned(), h.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn every_legacy_vector_verifies_and_asks_for_a_rehash() {
+    let hasher = Hasher::new().unwrap();
+    let vectors = vectors();
+    assert_eq!(vectors.len(), 12);
+    for (password, hash) in &vectors {
+        let h = stored(hash);
+        if password.len() > 72 {
+            continue; // the truncation case has its own test
+        }
+        assert_eq!(
+            hasher.verify(&pw(password), &h).unwrap(),
+            Verified::ValidNeedsRehash(RehashReason::Algorithm),
+            "{hash}"
+        );
+        let wrong = format!("{password}?");
+        if wrong.len() <= 72 {
+            assert_eq!(
+                hasher.verify(&pw(&wrong), &h).unwrap(),
+                Verified::Invalid,
+                "{hash}"
+            );
+        }
+    }
+}
+
+#[test]
+fn migration_ends_in_a_current_hash() {
+    let hasher = Hasher::new().unwrap();
+    let (password, old) = vectors().into_iter().next().unwrap();
+    assert!(old.starts_with("pbkdf2_sha256$"));
+    let verdict = hasher.verify(&pw(&password), &stored(&old)).unwrap();
+    assert_eq!(verdict, Verified::ValidNeedsRehash(RehashReason::Algorithm));
+    let new = hasher.hash(&pw(&password), &mut SystemRng).unwrap();
+    assert_eq!(
+        hasher.verify(&pw(&password), &new).unwrap(),
+        Verified::Valid
+    );
+}
+
+#[test]
+fn bcrypt_never_lets_two_passwords_share_a_hash() {
+    let hasher = Hasher::new().unwrap();
+    let vectors = vectors();
+    // A password of exactly 72 bytes is whole to bcrypt: it verifies.
+    let (p72, h72) = vectors.iter().find(|(p, _)| p.len() == 72).unwrap();
+    assert_eq!(
+        hasher.verify(&pw(p72), &stored(h72)).unwrap(),
+        Verified::ValidNeedsRehash(RehashReason::Algorithm)
+    );
+    // A hash an old system made from the first 72 bytes of an 80-byte password: bcrypt alone would
+    // accept the 80-byte password and every other one with the same first 72 bytes. Only the
+    // 72 bytes that were really hashed verify here; anything longer is refused.
+    let (p80, h80) = vectors.iter().find(|(p, _)| p.len() == 80).unwrap();
+    let h80 = stored(h80);
+    assert_eq!(hasher.verify(&pw(p80), &h80).unwrap(), Verified::Invalid);
+    assert_eq!(
+        hasher
+            .verify(&pw(&format!("{}OTHER", &p80[..72])), &h80)
+            .unwrap(),
+        Verified::Invalid
+    );
+    assert_eq!(
+        hasher.verify(&pw(&p80[..72]), &h80).unwrap(),
+        Verified::ValidNeedsRehash(RehashReason::Algorithm)
+    );
+}
+
+#[test]
+fn legacy_costs_over_the_ceilings_are_refused_before_any_work() {
+    let hasher = Hasher::new().unwrap();
+    for (hash, err) in [
+        // bcrypt cost 31: 2^31 rounds would take days.
+        (
+            "$2b$31$052Wbc3p/nrDpMAp1Slz0OUlw827ir2uGQdjNYxumPRvkSckFxQDm",
+            Error::HostileParameters,
+        ),
+        (
+            "$2b$16$052Wbc3p/nrDpMAp1Slz0OUlw827ir2uGQdjNYxumPRvkSckFxQDm",
+            Error::HostileParameters,
+        ),
+        (
+            "pbkdf2_sha256$4294967295$salt$KvNABliGty8pXUwfoH0DmJn8sr+wOBf2anvR5SaKqak=",
+            Error::HostileParameters,
+        ),
+        (
+            "$pbkdf2-sha256$i=2000001,l=32$cGhjLXBia2RmMi1zYWx0IQ$0pv58XoK1EUXmatjV/QuCq7txZNOTA171IWPcdm9noA",
+            Error::HostileParameters,
+        ),
+        // scrypt: log2 N = 40 (a terabyte), and N = 2^20 with r = 8 (1 GiB, over 256 MiB).
+        (
+            "$scrypt$ln=40,r=8,p=1$c2NyeXB0LXNhbHQtMTZieQ$mEWnaOMj6qpJGkivNtePiCRhirRmFCDISGZ77kbGDCU",
+            Error::HostileParameters,
+        ),
+        (
+            "$scrypt$ln=20,r=8,p=1$c2NyeXB0LXNhbHQtMTZieQ$mEWnaOMj6qpJGkivNtePiCRhirRmFCDISGZ77kbGDCU",
+            Error::HostileParameters,
+        ),
+        (
+            "$scrypt$ln=14,r=4294967295,p=1$c2NyeXB0LXNhbHQtMTZieQ$mEWnaOMj6qpJGkivNtePiCRhirRmFCDISGZ77kbGDCU",
+            Error::HostileParameters,
+        ),
+        (
+            "$scrypt$ln=14,r=8,p=17$c2NyeXB0LXNhbHQtMTZieQ$mEWnaOMj6qpJGkivNtePiCRhirRmFCDISGZ77kbGDCU",
+            Error::HostileParameters,
+        ),
+    ] {
+        assert_eq!(
+            hasher.verify(&pw("hunter42"), &stored(hash)),
+            Err(err),
+            "{hash}"
+        );
+    }
+}
+
+#[test]
+fn malformed_legacy_hashes_are_malformed() {
+    let hasher = Hasher::new().unwrap();
+    for hash in [
+        "pbkdf2_sha256$1000$salt",
+        "pbkdf2_sha256$1000$salt$hash$extra",
+        "pbkdf2_sha256$0$salt$KvNABliGty8pXUwfoH0DmJn8sr+wOBf2anvR5SaKqak=",
+        "pbkdf2_sha256$1000$$KvNABliGty8pXUwfoH0DmJn8sr+wOBf2anvR5SaKqak=",
+        "pbkdf2_sha256$x$salt$KvNABliGty8pXUwfoH0DmJn8sr+wOBf2anvR5SaKqak=",
+        "pbkdf2_sha256$1000$salt$not-base64!",
+        "pbkdf2_sha256$1000$salt$AAAA",
+        "$pbkdf2-sha256$i=1000,x=1$cGhjLXBia2RmMi1zYWx0IQ$0pv58XoK1EUXmatjV/QuCq7txZNOTA171IWPcdm9noA",
+        "$pbkdf2-sha256$i=1000,l=16$cGhjLXBia2RmMi1zYWx0IQ$0pv58XoK1EUXmatjV/QuCq7txZNOTA171IWPcdm9noA",
+        "$scrypt$ln=14,r=8$c2NyeXB0LXNhbHQtMTZieQ$mEWnaOMj6qpJGkivNtePiCRhirRmFCDISGZ77kbGDCU",
+        "$scrypt$ln=14,r=0,p=1$c2NyeXB0LXNhbHQtMTZieQ$mEWnaOMj6qpJGkivNtePiCRhirRmFCDISGZ77kbGDCU",
+        "$2b$xx$052Wbc3p/nrDpMAp1Slz0OUlw827ir2uGQdjNYxumPRvkSckFxQDm",
+        "$2b$10$tooshort",
+    ] {
+        assert_eq!(
+            hasher.verify(&pw("hunter42"), &stored(hash)),
+            Err(Error::MalformedHash),
+            "{hash}"
+        );
+    }
+    // The crypt_blowfish bug-compatible $2x$ variant is not accepted.
+    let x = stored("$2x$10$052Wbc3p/nrDpMAp1Slz0OUlw827ir2uGQdjNYxumPRvkSckFxQDm");
+    assert!(hasher.verify(&pw("hunter42"), &x).is_err());
+}
