@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod calibrate;
 mod hasher;
 mod legacy;
 mod params;
@@ -8,6 +9,7 @@ mod pepper;
 #[cfg(feature = "tokio")]
 mod pool;
 
+pub use calibrate::{MAX_CALIBRATED_T, calibrate};
 pub use hasher::{Hasher, HasherBuilder, MAX_PASSWORD_BYTES, MemoryStats, RehashReason, Verified};
 pub use legacy::BCRYPT_MAX_PASSWORD_BYTES;
 pub use params::{

@@ -1,0 +1,111 @@
+//! [`calibrate`]: parameters that take about a target time on this machine.
+
+use std::time::Duration;
+
+use crate::params::{Argon2Params, DEFAULT_M_KIB, DEFAULT_P, DEFAULT_T, MIN_WORK_KIB};
+use crate::{Error, Result};
+
+/// The most passes calibration will propose.
+pub const MAX_CALIBRATED_T: u32 = 32;
+
+/// Finds argon2id parameters that use `memory_kib` and take at least `target` (and never less than
+/// OWASP's recommendation), timing candidates with `time` — a function the caller provides that
+/// hashes once with the given parameters and says how long it took (the library never reads a
+/// clock itself; see the `acctsec` command for one wired to the system clock).
+///
+/// Memory comes first, as OWASP advises: all of `memory_kib` is used (at least the recommended
+/// 19456 KiB), one lane, and passes are added until the target is reached. The result is never
+/// cheaper than the defaults, whatever the target.
+///
+/// ```
+/// use acctsec_hash::{calibrate, Argon2Params};
+/// use std::time::Duration;
+///
+/// // A machine that takes 0.25 µs per KiB per pass.
+/// let model = |p: Argon2Params| Duration::from_nanos(250 * p.work_kib());
+/// let params = calibrate(Duration::from_millis(50), 64 * 1024, model)?;
+/// // One pass over 64 MiB takes 16.4 ms: four passes are the fewest that reach 50 ms.
+/// assert_eq!((params.m_kib(), params.t(), params.p()), (65_536, 4, 1));
+/// # Ok::<(), acctsec_hash::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidParameters`] if the target is zero or `memory_kib` is not a valid Argon2
+/// memory cost.
+pub fn calibrate(
+    target: Duration,
+    memory_kib: u32,
+    mut time: impl FnMut(Argon2Params) -> Duration,
+) -> Result<Argon2Params> {
+    if target.is_zero() {
+        return Err(Error::InvalidParameters);
+    }
+    let m = memory_kib.max(DEFAULT_M_KIB);
+    let floor_t = u32::try_from(MIN_WORK_KIB.div_ceil(u64::from(m)))
+        .unwrap_or(u32::MAX)
+        .max(if m == DEFAULT_M_KIB { DEFAULT_T } else { 1 });
+    let mut params = Argon2Params::new(m, floor_t, DEFAULT_P)?;
+    // One pass, measured, predicts the rest: Argon2's time is linear in passes.
+    let one_pass = time(Argon2Params::new(m, 1, DEFAULT_P)?);
+    if one_pass.is_zero() {
+        return Ok(params);
+    }
+    let passes = target.as_nanos().div_ceil(one_pass.as_nanos());
+    let t = u32::try_from(passes)
+        .unwrap_or(u32::MAX)
+        .clamp(floor_t, MAX_CALIBRATED_T.max(floor_t));
+    params = Argon2Params::new(m, t, DEFAULT_P)?;
+    // Check the prediction once and step back a pass if it overshot by more than one pass.
+    let measured = time(params);
+    if measured > target + one_pass && t > floor_t {
+        params = Argon2Params::new(m, t - 1, DEFAULT_P)?;
+    }
+    Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linear(ns_per_kib_pass: u64) -> impl FnMut(Argon2Params) -> Duration {
+        move |p| Duration::from_nanos(ns_per_kib_pass * p.work_kib())
+    }
+
+    #[test]
+    fn adds_passes_until_the_target() {
+        // 0.25 µs per KiB-pass: one pass over 19456 KiB is 4.864 ms.
+        let p = calibrate(Duration::from_millis(20), 19_456, linear(250)).unwrap();
+        assert_eq!((p.m_kib(), p.t(), p.p()), (19_456, 5, 1));
+    }
+
+    #[test]
+    fn never_goes_below_the_recommendation() {
+        // A target far below what the defaults cost still gives the defaults.
+        let p = calibrate(Duration::from_micros(1), 1024, linear(250)).unwrap();
+        assert_eq!(
+            (p.m_kib(), p.t(), p.p()),
+            (DEFAULT_M_KIB, DEFAULT_T, DEFAULT_P)
+        );
+        // More memory needs fewer passes, but the work stays above OWASP's floor.
+        let p = calibrate(Duration::from_micros(1), 30_000, linear(250)).unwrap();
+        assert!(p.work_kib() >= MIN_WORK_KIB, "{p:?}");
+    }
+
+    #[test]
+    fn passes_are_capped_and_noise_is_tolerated() {
+        let p = calibrate(Duration::from_secs(3600), 19_456, linear(250)).unwrap();
+        assert_eq!(p.t(), MAX_CALIBRATED_T);
+        // A noisy clock that measures the full run far slower than one pass predicts: one pass back.
+        let mut calls = 0;
+        let noisy = |p: Argon2Params| {
+            calls += 1;
+            Duration::from_nanos(if calls == 1 { 250 } else { 2_000 } * p.work_kib())
+        };
+        let p = calibrate(Duration::from_millis(20), 19_456, noisy).unwrap();
+        assert_eq!(p.t(), 4);
+        assert!(calibrate(Duration::ZERO, 19_456, linear(1)).is_err());
+        let free = calibrate(Duration::from_millis(5), 19_456, |_| Duration::ZERO).unwrap();
+        assert_eq!(free, Argon2Params::default());
+    }
+}
