@@ -1,7 +1,7 @@
 //! [`Hasher`]: hash and verify passwords as PHC strings.
 
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use acctsec_core::rng::TryCryptoRng;
@@ -49,7 +49,8 @@ pub enum RehashReason {
     /// An older algorithm or version (argon2i, argon2d, Argon2 version 0x10, or a legacy format:
     /// bcrypt, scrypt, PBKDF2).
     Algorithm,
-    /// Cost parameters or output length other than the current ones.
+    /// Less memory or fewer passes than the current parameters, or a shorter output or salt.
+    /// (Stronger hashes are kept: rehashing them would lower their cost.)
     Parameters,
     /// Made with an older pepper, or without one while a pepper is configured.
     Pepper,
@@ -65,7 +66,11 @@ struct Parsed {
     hash: Vec<u8>,
 }
 
-fn parse(stored: &StoredPasswordHash, ceilings: &Ceilings) -> Result<Parsed> {
+fn parse(
+    stored: &StoredPasswordHash,
+    ceilings: &Ceilings,
+    current: Argon2Params,
+) -> Result<Parsed> {
     let phc = PasswordHash::new(stored.as_str()).map_err(|_| Error::MalformedHash)?;
     let algorithm = match phc.algorithm.as_str() {
         "argon2id" => Algorithm::Argon2id,
@@ -80,18 +85,25 @@ fn parse(stored: &StoredPasswordHash, ceilings: &Ceilings) -> Result<Parsed> {
     };
     let (mut m, mut t, mut p, mut keyid) = (None, None, None, None);
     for (name, value) in phc.params.iter() {
-        let decimal = || value.decimal().map_err(|_| Error::MalformedHash);
-        match name.as_str() {
-            "m" => m = Some(decimal()?),
-            "t" => t = Some(decimal()?),
-            "p" => p = Some(decimal()?),
+        let slot = match name.as_str() {
+            "m" => &mut m,
+            "t" => &mut t,
+            "p" => &mut p,
             "keyid" => {
                 let id =
                     argon2::KeyId::from_b64(value.as_str()).map_err(|_| Error::MalformedHash)?;
-                keyid = Some(id.as_bytes().to_vec());
+                if id.is_empty() || keyid.replace(id.as_bytes().to_vec()).is_some() {
+                    return Err(Error::MalformedHash);
+                }
+                continue;
             }
             // Associated data and unknown parameters are not ours to guess at.
             _ => return Err(Error::MalformedHash),
+        };
+        // A parameter given twice is malformed, as in the reference implementation.
+        let decimal = value.decimal().map_err(|_| Error::MalformedHash)?;
+        if slot.replace(decimal).is_some() {
+            return Err(Error::MalformedHash);
         }
     }
     let (Some(m), Some(t), Some(p)) = (m, t, p) else {
@@ -101,7 +113,7 @@ fn parse(stored: &StoredPasswordHash, ceilings: &Ceilings) -> Result<Parsed> {
     let salt = phc.salt.ok_or(Error::MalformedHash)?;
     // Ceilings first, before anything sized by these numbers exists.
     let params = Argon2Params::new(m, t, p).map_err(|_| Error::MalformedHash)?;
-    ceilings.admit(params, hash.len())?;
+    ceilings.admit(params, hash.len(), current)?;
     Ok(Parsed {
         algorithm,
         version,
@@ -134,7 +146,8 @@ impl<'a> Spec<'a> {
 }
 
 /// Reusable Argon2 memory: allocating and first touching 19 MiB per hash costs 13–15% of the
-/// hash, so buffers of the current size are kept and reused, wiped after every use.
+/// hash, so buffers of the current size are kept and handed out for every computation that fits
+/// in them (Argon2 uses only the first `m` blocks it is given), and wiped after every use.
 struct BufferPool {
     blocks: usize,
     idle: Mutex<Vec<Box<[Block]>>>,
@@ -142,6 +155,8 @@ struct BufferPool {
     /// Blocks currently allocated (in use or idle), and the most ever at once.
     held: AtomicUsize,
     peak: AtomicUsize,
+    /// Argon2 work done, in KiB × passes.
+    work: AtomicU64,
 }
 
 impl BufferPool {
@@ -152,29 +167,39 @@ impl BufferPool {
             max_idle,
             held: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
+            work: AtomicU64::new(0),
         }
     }
 
-    fn take(&self, blocks: usize) -> Box<[Block]> {
-        if blocks == self.blocks {
+    /// A buffer of at least `blocks` blocks: an idle one if it fits, else a new one (of the pool's
+    /// size when that fits, so it can be kept).
+    fn take(&self, blocks: usize) -> Result<Box<[Block]>> {
+        if blocks <= self.blocks {
             let reused = self
                 .idle
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .pop();
             if let Some(buffer) = reused {
-                return buffer;
+                return Ok(buffer);
             }
         }
-        let held = self.held.fetch_add(blocks, Ordering::SeqCst) + blocks;
+        let size = blocks.max(self.blocks);
+        let mut buffer = Vec::new();
+        buffer
+            .try_reserve_exact(size)
+            .map_err(|_| Error::OutOfMemory)?;
+        buffer.resize(size, Block::new());
+        let held = self.held.fetch_add(size, Ordering::SeqCst) + size;
         self.peak.fetch_max(held, Ordering::SeqCst);
-        vec![Block::new(); blocks].into_boxed_slice()
+        Ok(buffer.into_boxed_slice())
     }
 
-    fn give_back(&self, mut buffer: Box<[Block]>) {
+    /// Wipes the first `used` blocks, then keeps the buffer for reuse or frees it.
+    fn give_back(&self, mut buffer: Box<[Block]>, used: usize) {
         // The blocks are derived from the password: a leaked early block lets an attacker test
-        // guesses without paying for the memory-hard part. Wipe before keeping or freeing.
-        for block in buffer.iter_mut() {
+        // guesses without paying for the memory-hard part. Argon2 wrote only the first `used`.
+        for block in buffer.iter_mut().take(used) {
             block.zeroize();
         }
         if buffer.len() == self.blocks {
@@ -188,7 +213,8 @@ impl BufferPool {
     }
 }
 
-/// How much Argon2 memory a [`Hasher`] holds: in use and kept for reuse.
+/// How much Argon2 memory a [`Hasher`] holds (in use and kept for reuse), and how much work it
+/// has done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MemoryStats {
@@ -196,6 +222,9 @@ pub struct MemoryStats {
     pub held_bytes: usize,
     /// The most bytes held at once since the hasher was built.
     pub peak_bytes: usize,
+    /// Argon2 work done since the hasher was built, in KiB × passes: equal-time paths must add
+    /// the same amount.
+    pub work_kib: u64,
 }
 
 /// Hashes and verifies passwords with argon2id, as PHC strings.
@@ -295,7 +324,9 @@ impl HasherBuilder {
         if !self.allow_weak && self.params.work_kib() < MIN_WORK_KIB {
             return Err(Error::WeakParameters);
         }
-        self.ceilings.admit(self.params, OUTPUT_BYTES)?;
+        self.ceilings.check()?;
+        self.ceilings
+            .admit(self.params, OUTPUT_BYTES, self.params)?;
         let blocks = self.params.argon2(OUTPUT_BYTES)?.block_count();
         let mut hasher = Hasher {
             params: self.params,
@@ -345,6 +376,7 @@ impl Hasher {
         MemoryStats {
             held_bytes: self.pool.held.load(Ordering::SeqCst) * block,
             peak_bytes: self.pool.peak.load(Ordering::SeqCst) * block,
+            work_kib: self.pool.work.load(Ordering::SeqCst),
         }
     }
 
@@ -367,10 +399,18 @@ impl Hasher {
             }
             None => Argon2::new(spec.algorithm, spec.version, argon2_params),
         };
-        let mut memory = self.pool.take(blocks);
-        let result = context.hash_password_into_with_memory(password, salt, out, &mut memory[..]);
-        self.pool.give_back(memory);
-        result.map_err(|_| Error::MalformedHash)
+        let mut memory = self.pool.take(blocks)?;
+        let result = match memory.get_mut(..blocks) {
+            Some(used) => context
+                .hash_password_into_with_memory(password, salt, out, used)
+                .map_err(|_| Error::MalformedHash),
+            None => Err(Error::OutOfMemory),
+        };
+        self.pool.give_back(memory, blocks);
+        self.pool
+            .work
+            .fetch_add(spec.params.work_kib(), Ordering::SeqCst);
+        result
     }
 
     /// The PHC string of a current-parameter hash with this salt and output.
@@ -436,6 +476,18 @@ impl Hasher {
     /// [`Error::UnknownPepper`] if it names a pepper the hasher does not have.
     pub fn verify(&self, password: &Password, stored: &StoredPasswordHash) -> Result<Verified> {
         let bytes = Self::check_length(password)?;
+        match self.verify_bytes(bytes, stored) {
+            // A corrupt or foreign row must not answer faster than an unknown user: do that
+            // work before reporting it.
+            Err(e) if e.is_about_stored_hash() => {
+                let _ = self.verify_bytes(bytes, &self.unknown_user);
+                Err(e)
+            }
+            other => other,
+        }
+    }
+
+    fn verify_bytes(&self, bytes: &[u8], stored: &StoredPasswordHash) -> Result<Verified> {
         if let Some(matched) = legacy::verify(bytes, stored.as_str(), &self.ceilings)? {
             return Ok(if matched {
                 Verified::ValidNeedsRehash(RehashReason::Algorithm)
@@ -443,7 +495,7 @@ impl Hasher {
                 Verified::Invalid
             });
         }
-        let parsed = parse(stored, &self.ceilings)?;
+        let parsed = parse(stored, &self.ceilings, self.params)?;
         let pepper = match (&parsed.keyid, &self.peppers) {
             (None, _) => None,
             (Some(id), Some(ring)) => Some(ring.get(id).ok_or(Error::UnknownPepper)?),
@@ -465,7 +517,11 @@ impl Hasher {
         Ok(
             if parsed.algorithm != Algorithm::Argon2id || parsed.version != Version::V0x13 {
                 Verified::ValidNeedsRehash(RehashReason::Algorithm)
-            } else if parsed.params != self.params || parsed.hash.len() != OUTPUT_BYTES {
+            } else if parsed.params.m_kib() < self.params.m_kib()
+                || parsed.params.t() < self.params.t()
+                || parsed.hash.len() < OUTPUT_BYTES
+                || parsed.salt.len() < SALT_BYTES
+            {
                 Verified::ValidNeedsRehash(RehashReason::Parameters)
             } else if parsed.keyid.as_deref() != current_pepper {
                 Verified::ValidNeedsRehash(RehashReason::Pepper)
@@ -515,5 +571,50 @@ impl Hasher {
                 sink.as_mut(),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_wiped_and_shared_by_smaller_computations() {
+        let pool = BufferPool::new(64, 1);
+        let mut buffer = pool.take(64).unwrap();
+        for block in buffer.iter_mut() {
+            block.as_mut().fill(0xA5A5_A5A5_A5A5_A5A5);
+        }
+        pool.give_back(buffer, 64);
+        // A smaller computation gets the same, wiped buffer: nothing new is allocated.
+        let again = pool.take(16).unwrap();
+        assert_eq!(again.len(), 64);
+        assert!(again.iter().all(|b| b.as_ref().iter().all(|w| *w == 0)));
+        assert_eq!(pool.peak.load(Ordering::SeqCst), 64);
+        // Only what was used is wiped (Argon2 writes nothing past it).
+        let mut again = again;
+        for block in again.iter_mut() {
+            block.as_mut().fill(1);
+        }
+        pool.give_back(again, 16);
+        let third = pool.take(64).unwrap();
+        assert!(
+            third
+                .iter()
+                .take(16)
+                .all(|b| b.as_ref().iter().all(|w| *w == 0))
+        );
+        assert!(
+            third
+                .iter()
+                .skip(16)
+                .all(|b| b.as_ref().iter().all(|w| *w == 1))
+        );
+        // A larger computation gets its own buffer, freed afterwards.
+        let big = pool.take(128).unwrap();
+        assert_eq!(pool.peak.load(Ordering::SeqCst), 64 + 128);
+        pool.give_back(big, 128);
+        pool.give_back(third, 64);
+        assert_eq!(pool.held.load(Ordering::SeqCst), 64);
     }
 }

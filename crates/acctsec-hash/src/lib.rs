@@ -13,12 +13,15 @@ pub use calibrate::{MAX_CALIBRATED_T, calibrate};
 pub use hasher::{Hasher, HasherBuilder, MAX_PASSWORD_BYTES, MemoryStats, RehashReason, Verified};
 pub use legacy::BCRYPT_MAX_PASSWORD_BYTES;
 pub use params::{
-    Argon2Params, Ceilings, DEFAULT_M_KIB, DEFAULT_P, DEFAULT_T, MIN_WORK_KIB, OUTPUT_BYTES,
+    Argon2Params, Ceilings, DEFAULT_CEILING_BCRYPT_COST, DEFAULT_CEILING_M_KIB,
+    DEFAULT_CEILING_OUTPUT_BYTES, DEFAULT_CEILING_P, DEFAULT_CEILING_PBKDF2_ROUNDS,
+    DEFAULT_CEILING_SCRYPT_LOG_N, DEFAULT_CEILING_T, DEFAULT_CEILING_WORK_FACTOR, DEFAULT_M_KIB,
+    DEFAULT_P, DEFAULT_T, MAX_CEILING_M_KIB, MAX_CEILING_WORK_FACTOR, MIN_WORK_KIB, OUTPUT_BYTES,
     SALT_BYTES,
 };
 pub use pepper::{MAX_PEPPER_BYTES, MAX_PEPPER_ID_BYTES, MIN_PEPPER_BYTES, Pepper, PepperRing};
 #[cfg(feature = "tokio")]
-pub use pool::{DEFAULT_QUEUE_TIMEOUT, HashPool, HashPoolBuilder};
+pub use pool::{DEFAULT_QUEUE_PER_PERMIT, DEFAULT_QUEUE_TIMEOUT, HashPool, HashPoolBuilder};
 
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -64,4 +67,21 @@ pub enum Error {
     /// A pool with no permits, or more than tokio allows.
     #[error("invalid hashing pool settings")]
     InvalidPool,
+    /// Memory for Argon2 could not be allocated.
+    #[error("not enough memory for password hashing")]
+    OutOfMemory,
+}
+
+impl Error {
+    /// Whether the error is about the stored hash (so the caller's password was never checked).
+    #[must_use]
+    pub const fn is_about_stored_hash(self) -> bool {
+        matches!(
+            self,
+            Self::MalformedHash
+                | Self::UnsupportedAlgorithm
+                | Self::HostileParameters
+                | Self::UnknownPepper
+        )
+    }
 }

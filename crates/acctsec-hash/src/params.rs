@@ -78,47 +78,90 @@ impl Argon2Params {
     }
 }
 
+/// Default memory ceiling for stored hashes: 256 MiB.
+pub const DEFAULT_CEILING_M_KIB: u32 = 256 * 1024;
+/// Default ceiling on passes: 32.
+pub const DEFAULT_CEILING_T: u32 = 32;
+/// Default ceiling on lanes: 16.
+pub const DEFAULT_CEILING_P: u32 = 16;
+/// Default ceiling on a stored hash's output: 64 bytes.
+pub const DEFAULT_CEILING_OUTPUT_BYTES: usize = 64;
+/// Default ceiling on a stored hash's work (memory × passes) as a multiple of the current work: 8.
+pub const DEFAULT_CEILING_WORK_FACTOR: u32 = 8;
+/// Default ceiling on bcrypt's cost: 15 (2^15 rounds, seconds per hash).
+pub const DEFAULT_CEILING_BCRYPT_COST: u32 = 15;
+/// Default ceiling on PBKDF2 rounds: 2,000,000 (Django 6.0 uses 1,200,000).
+pub const DEFAULT_CEILING_PBKDF2_ROUNDS: u32 = 2_000_000;
+/// Default ceiling on scrypt's log2 N: 20.
+pub const DEFAULT_CEILING_SCRYPT_LOG_N: u8 = 20;
+/// The highest memory ceiling a hasher accepts: 4 GiB.
+pub const MAX_CEILING_M_KIB: u32 = 4 * 1024 * 1024;
+/// The highest work factor a hasher accepts: 64.
+pub const MAX_CEILING_WORK_FACTOR: u32 = 64;
+
 /// The most a stored or imported hash may ask for. A hash over any ceiling is refused as
 /// [`Error::HostileParameters`] before any memory is allocated, so a tampered row can't make
 /// the server allocate gigabytes or spin for minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ceilings {
-    /// The most memory, KiB (default 256 MiB).
+    /// The most memory, KiB (default [`DEFAULT_CEILING_M_KIB`], at most [`MAX_CEILING_M_KIB`]).
     pub m_kib: u32,
-    /// The most iterations (default 32).
+    /// The most passes (default [`DEFAULT_CEILING_T`]).
     pub t: u32,
-    /// The most lanes (default 16).
+    /// The most lanes (default [`DEFAULT_CEILING_P`]).
     pub p: u32,
-    /// The longest hash output, bytes (default 64).
+    /// The longest hash output, bytes (default [`DEFAULT_CEILING_OUTPUT_BYTES`]).
     pub output_bytes: usize,
-    /// The highest bcrypt cost (default 15: 2^15 rounds, seconds per hash).
+    /// The most work (memory × passes) as a multiple of the current parameters' work (default
+    /// [`DEFAULT_CEILING_WORK_FACTOR`], at most [`MAX_CEILING_WORK_FACTOR`]).
+    pub work_factor: u32,
+    /// The highest bcrypt cost (default [`DEFAULT_CEILING_BCRYPT_COST`]).
     pub bcrypt_cost: u32,
-    /// The most PBKDF2 rounds (default 2,000,000; Django 6.0 uses 1,200,000).
+    /// The most PBKDF2 rounds (default [`DEFAULT_CEILING_PBKDF2_ROUNDS`]).
     pub pbkdf2_rounds: u32,
-    /// The highest scrypt log2 N (default 20); its memory must also fit `m_kib`.
+    /// The highest scrypt log2 N (default [`DEFAULT_CEILING_SCRYPT_LOG_N`]); its memory must also
+    /// fit `m_kib`.
     pub scrypt_log_n: u8,
 }
 
 impl Default for Ceilings {
     fn default() -> Self {
         Self {
-            m_kib: 256 * 1024,
-            t: 32,
-            p: 16,
-            output_bytes: 64,
-            bcrypt_cost: 15,
-            pbkdf2_rounds: 2_000_000,
-            scrypt_log_n: 20,
+            m_kib: DEFAULT_CEILING_M_KIB,
+            t: DEFAULT_CEILING_T,
+            p: DEFAULT_CEILING_P,
+            output_bytes: DEFAULT_CEILING_OUTPUT_BYTES,
+            work_factor: DEFAULT_CEILING_WORK_FACTOR,
+            bcrypt_cost: DEFAULT_CEILING_BCRYPT_COST,
+            pbkdf2_rounds: DEFAULT_CEILING_PBKDF2_ROUNDS,
+            scrypt_log_n: DEFAULT_CEILING_SCRYPT_LOG_N,
         }
     }
 }
 
 impl Ceilings {
-    pub(crate) fn admit(&self, params: Argon2Params, output_bytes: usize) -> Result<()> {
+    /// Checks the ceilings themselves against the hard maxima.
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.m_kib > MAX_CEILING_M_KIB
+            || self.work_factor == 0
+            || self.work_factor > MAX_CEILING_WORK_FACTOR
+        {
+            return Err(Error::InvalidParameters);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn admit(
+        &self,
+        params: Argon2Params,
+        output_bytes: usize,
+        current: Argon2Params,
+    ) -> Result<()> {
         if params.m_kib > self.m_kib
             || params.t > self.t
             || params.p > self.p
             || output_bytes > self.output_bytes
+            || params.work_kib() > current.work_kib() * u64::from(self.work_factor)
         {
             return Err(Error::HostileParameters);
         }

@@ -9,17 +9,26 @@ use tokio::sync::{Semaphore, TryAcquireError};
 
 use crate::{Error, Hasher, Result, Verified};
 
+/// How many waiting callers the queue holds per permit by default: 16 (a second or so of backlog
+/// at OWASP's parameters).
+pub const DEFAULT_QUEUE_PER_PERMIT: usize = 16;
+
 /// The default longest wait for a permit: 2 seconds. A sign-in that waits longer than this is
 /// better answered "try again" than left hanging.
 pub const DEFAULT_QUEUE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs a [`Hasher`] on tokio's blocking threads, at most `permits` hashes at once, with at most
 /// `queue` callers waiting and each waiting at most `timeout`; anyone beyond gets
-/// [`Error::Busy`] at once. Peak Argon2 memory is therefore at most
-/// `max(permits, max idle buffers) × m` however many requests arrive — a login storm can't make
-/// the server allocate 19 MiB per request.
+/// [`Error::Busy`] at once. Argon2 memory is therefore bounded however many requests arrive — a
+/// login storm can't make the server allocate 19 MiB per request: at most `max(permits, max idle
+/// buffers)` buffers of the current `m` (every hash that fits in one reuses it), plus, while
+/// they are being verified, stored hashes with a larger `m` (at most the memory ceiling each).
 ///
 /// Clones share one pool.
+///
+/// # Panics
+///
+/// The pool's methods use tokio's timer: they panic on a runtime built without time enabled.
 ///
 /// ```
 /// use acctsec_core::{Password, rng::SystemRng};
@@ -59,7 +68,7 @@ impl HashPoolBuilder {
         self
     }
 
-    /// How many callers may wait for a permit (default: 16 per permit).
+    /// How many callers may wait for a permit (default [`DEFAULT_QUEUE_PER_PERMIT`] per permit).
     pub fn with_queue(mut self, queue: usize) -> Self {
         self.queue = queue;
         self
@@ -99,7 +108,7 @@ impl HashPool {
         HashPoolBuilder {
             hasher,
             permits: cpus,
-            queue: cpus * 16,
+            queue: cpus * DEFAULT_QUEUE_PER_PERMIT,
             timeout: DEFAULT_QUEUE_TIMEOUT,
         }
     }
@@ -116,15 +125,20 @@ impl HashPool {
         T: Send + 'static,
         F: FnOnce(&Hasher) -> Result<T> + Send + 'static,
     {
-        let waiting = match Arc::clone(&self.queue).try_acquire_owned() {
-            Ok(slot) => slot,
-            Err(TryAcquireError::NoPermits | TryAcquireError::Closed) => return Err(Error::Busy),
+        // A free permit is taken at once; only callers that must wait use a queue slot.
+        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::Closed) => return Err(Error::Busy),
+            Err(TryAcquireError::NoPermits) => {
+                let _waiting = Arc::clone(&self.queue)
+                    .try_acquire_owned()
+                    .map_err(|_| Error::Busy)?;
+                tokio::time::timeout(self.timeout, Arc::clone(&self.permits).acquire_owned())
+                    .await
+                    .map_err(|_| Error::Busy)?
+                    .map_err(|_| Error::Busy)?
+            }
         };
-        let permit = tokio::time::timeout(self.timeout, Arc::clone(&self.permits).acquire_owned())
-            .await
-            .map_err(|_| Error::Busy)?
-            .map_err(|_| Error::Busy)?;
-        drop(waiting);
         let hasher = Arc::clone(&self.hasher);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;

@@ -1,7 +1,4 @@
-//! The hashing pool bounds memory and answers "busy" rather than queueing without end.
-#![cfg(feature = "tokio")]
-// Test code: unwrapping and panicking is how a test fails.
-#![allow(clippy::unwrap_used, clippy::panic)]
+// The hashing pool bounds memory and answers "busy" rather than queueing without end.
 
 use std::time::Duration;
 

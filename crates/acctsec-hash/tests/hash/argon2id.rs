@@ -1,8 +1,5 @@
-//! Hashing and verification: known answers, interoperability with the reference C
-//! implementation, rehash decisions, peppers, bounded input and hostile stored hashes.
-
-// Test code: unwrapping and panicking is how a test fails.
-#![allow(clippy::unwrap_used, clippy::panic)]
+// Hashing and verification: known answers, interoperability with the reference C
+// implementation, rehash decisions, peppers, bounded input and hostile stored hashes.
 
 use acctsec_core::rng::{SystemRng, TryCryptoRng, TryRng};
 use acctsec_core::{Password, StoredPasswordHash};
@@ -51,7 +48,7 @@ fn cheap() -> Hasher {
 }
 
 fn vectors() -> Vec<(String, String)> {
-    let text = include_str!("../../../testdata/argon2-cli-vectors.tsv");
+    let text = include_str!("../../../../testdata/argon2-cli-vectors.tsv");
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| {
@@ -96,15 +93,21 @@ fn hashes_made_by_the_reference_implementation_verify() {
     let vectors = vectors();
     assert_eq!(vectors.len(), 9);
     for (password, phc) in &vectors {
+        // Salt, memory and passes decide: below the current ones asks for a rehash.
+        let fields: Vec<&str> = phc.split('$').collect();
+        let salt_bytes = fields[4].len() * 3 / 4;
+        let below = ["m=12288", "m=4096", "t=1,"]
+            .iter()
+            .any(|p| fields[3].contains(p));
         let expected = if phc.starts_with("$argon2i$")
             || phc.starts_with("$argon2d$")
             || phc.contains("$v=16$")
         {
             Verified::ValidNeedsRehash(RehashReason::Algorithm)
-        } else if phc.contains("$m=19456,t=2,p=1$") {
-            Verified::Valid
-        } else {
+        } else if below || salt_bytes < 16 {
             Verified::ValidNeedsRehash(RehashReason::Parameters)
+        } else {
+            Verified::Valid
         };
         let got = hasher.verify(&pw(password), &stored(phc)).unwrap();
         assert_eq!(got, expected, "{phc}");
@@ -187,17 +190,85 @@ proptest! {
 #[test]
 fn rehash_reasons() {
     let hasher = Hasher::new().unwrap();
-    let stronger = Hasher::builder()
-        .with_params(Argon2Params::new(19_456, 3, 1).unwrap())
-        .build()
-        .unwrap();
-    let h = stronger.hash(&pw("pw"), &mut SystemRng).unwrap();
+    let make = |m, t| {
+        Hasher::builder()
+            .with_params(Argon2Params::new(m, t, 1).unwrap())
+            .build()
+            .unwrap()
+            .hash(&pw("pw"), &mut SystemRng)
+            .unwrap()
+    };
+    // Stronger in every dimension: kept (rehashing would lower its cost).
     assert_eq!(
-        hasher.verify(&pw("pw"), &h).unwrap(),
-        Verified::ValidNeedsRehash(RehashReason::Parameters),
-        "any parameters other than the current ones, stronger included"
+        hasher.verify(&pw("pw"), &make(19_456, 3)).unwrap(),
+        Verified::Valid
     );
-    assert_eq!(stronger.verify(&pw("pw"), &h).unwrap(), Verified::Valid);
+    assert_eq!(
+        hasher.verify(&pw("pw"), &make(47_104, 2)).unwrap(),
+        Verified::Valid
+    );
+    // Below the current parameters in memory or in passes: replaced.
+    for (m, t) in [(47_104, 1), (12_288, 3)] {
+        assert_eq!(
+            hasher.verify(&pw("pw"), &make(m, t)).unwrap(),
+            Verified::ValidNeedsRehash(RehashReason::Parameters),
+            "m={m} t={t}"
+        );
+    }
+    // A salt shorter than 16 bytes (the C tool's vector uses 12).
+    let short_salt = stored(
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+    );
+    assert_eq!(
+        hasher.verify(&pw("hunter42"), &short_salt).unwrap(),
+        Verified::ValidNeedsRehash(RehashReason::Parameters)
+    );
+}
+
+#[test]
+fn equal_time_paths_do_equal_work() {
+    let hasher = Hasher::new().unwrap();
+    let current = hasher
+        .hash(&pw("the real password"), &mut SystemRng)
+        .unwrap();
+    let old = Hasher::builder()
+        .with_params(Argon2Params::new(4096, 3, 1).unwrap())
+        .insecure_allow_weak_params()
+        .build()
+        .unwrap()
+        .hash(&pw("the real password"), &mut SystemRng)
+        .unwrap();
+    let work = |f: &dyn Fn()| {
+        let before = hasher.memory().work_kib;
+        f();
+        hasher.memory().work_kib - before
+    };
+    let current_work = hasher.params().work_kib();
+    let wrong = pw("a wrong guess");
+    assert_eq!(
+        work(&|| assert!(!hasher.verify(&wrong, &current).unwrap().is_valid())),
+        current_work
+    );
+    assert_eq!(
+        work(&|| assert!(!hasher.verify_unknown(&wrong).unwrap().is_valid())),
+        current_work
+    );
+    // An outdated hash: its own work plus the padding adds up to a current hash's.
+    assert_eq!(
+        work(&|| assert!(!hasher.verify(&wrong, &old).unwrap().is_valid())),
+        current_work
+    );
+    // A corrupt row does the unknown-user work before it reports the error.
+    let corrupt = stored(
+        "$argon2id$v=19$m=19456,t=2,p=1,x=1$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+    );
+    assert_eq!(
+        work(&|| assert_eq!(hasher.verify(&wrong, &corrupt), Err(Error::MalformedHash))),
+        current_work
+    );
+    // All of it in one reused buffer of the current size.
+    let per_hash = usize::try_from(hasher.params().m_kib()).unwrap() * 1024;
+    assert_eq!(hasher.memory().peak_bytes, per_hash);
 }
 
 #[test]
@@ -313,13 +384,34 @@ fn hostile_stored_hashes_are_refused_before_allocating() {
         tight.verify(&pw("x"), &stored(&long_output)),
         Err(Error::HostileParameters)
     );
-    // At the default ceilings everything listed is still computed.
-    let at_ceiling = stored(
+    // More than eight times the current work, though each parameter is within its ceiling.
+    let heavy = stored(
         "$argon2id$v=19$m=19456,t=32,p=16$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+    );
+    assert_eq!(
+        hasher.verify(&pw("hunter42"), &heavy),
+        Err(Error::HostileParameters)
+    );
+    // Nothing sized by a hostile hash was ever allocated: the most memory held is one buffer of
+    // the current size (the unknown-user work each refusal does).
+    let per_hash = usize::try_from(hasher.params().m_kib()).unwrap() * 1024;
+    assert_eq!(hasher.memory().peak_bytes, per_hash);
+    // Exactly eight times the current work is still computed.
+    let at_ceiling = stored(
+        "$argon2id$v=19$m=19456,t=16,p=1$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
     );
     assert_eq!(
         hasher.verify(&pw("hunter42"), &at_ceiling).unwrap(),
         Verified::Invalid
+    );
+    // Ceilings themselves are bounded.
+    let absurd = Ceilings {
+        m_kib: u32::MAX,
+        ..Ceilings::default()
+    };
+    assert_eq!(
+        Hasher::builder().with_ceilings(absurd).build().err(),
+        Some(Error::InvalidParameters)
     );
 }
 
@@ -348,8 +440,16 @@ fn malformed_and_foreign_hashes_get_their_own_errors() {
             Error::MalformedHash,
         ),
         (
-            "$scrypt$ln=15,r=8,p=1$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+            "$pbkdf2-sha512$i=1000$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
             Error::UnsupportedAlgorithm,
+        ),
+        (
+            "$argon2id$v=19$m=19456,m=19456,t=2,p=1$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+            Error::MalformedHash,
+        ),
+        (
+            "$argon2id$v=19$m=19456,t=2,p=1,keyid=$c29tZXNhbHQxMjM0$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI",
+            Error::MalformedHash,
         ),
         (
             "5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8",
@@ -390,13 +490,23 @@ fn builder_refuses_weak_or_out_of_ceiling_parameters() {
 }
 
 #[test]
-fn unknown_users_are_always_invalid() {
-    let hasher = Hasher::new().unwrap();
-    for guess in ["", "password", "acctsec unknown user", "harden"] {
-        assert_eq!(
-            hasher.verify_unknown(&pw(guess)).unwrap(),
-            Verified::Invalid
-        );
+fn unknown_users_are_invalid_with_or_without_a_pepper() {
+    let peppered = Hasher::builder()
+        .with_peppers(PepperRing::new(Pepper::new(b"k1", &[9; 32]).unwrap()))
+        .build()
+        .unwrap();
+    for hasher in [Hasher::new().unwrap(), peppered] {
+        for guess in ["", "password", "acctsec unknown user", "harden"] {
+            let before = hasher.memory().work_kib;
+            assert_eq!(
+                hasher.verify_unknown(&pw(guess)).unwrap(),
+                Verified::Invalid
+            );
+            assert_eq!(
+                hasher.memory().work_kib - before,
+                hasher.params().work_kib()
+            );
+        }
     }
 }
 
