@@ -1,0 +1,42 @@
+//! Unicode normalisation of passwords, so the policy and the hasher see the same bytes.
+
+use acctsec_core::Password;
+use unicode_normalization::UnicodeNormalization;
+
+/// How passwords are normalised before they are judged and hashed. Changing it changes the
+/// bytes that reach the hasher, so a stored hash is tied to the normalisation it was made with:
+/// record [`Normalization::id`] next to hashes if you ever change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub enum Normalization {
+    /// Unicode NFKC (NIST SP 800-63B-4 recommends NFKC or NFKD): compatibility variants such as
+    /// full-width letters and ligatures become their plain forms, so a password typed on another
+    /// keyboard or device still matches.
+    #[default]
+    Nfkc,
+    /// No normalisation: bytes as typed.
+    None,
+}
+
+impl Normalization {
+    /// A stable identifier with the Unicode version of the tables in use, for example
+    /// `nfkc/unicode-16.0.0`.
+    #[must_use]
+    pub fn id(self) -> String {
+        let (major, minor, patch) = unicode_normalization::UNICODE_VERSION;
+        match self {
+            Self::Nfkc => format!("nfkc/unicode-{major}.{minor}.{patch}"),
+            Self::None => "none".to_owned(),
+        }
+    }
+
+    /// The normalised form of `password`. Idempotent.
+    #[must_use]
+    pub fn apply(self, password: &Password) -> Password {
+        match self {
+            Self::Nfkc => Password::new(password.expose().nfkc().collect::<String>()),
+            Self::None => password.clone(),
+        }
+    }
+}

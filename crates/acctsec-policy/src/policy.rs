@@ -1,0 +1,496 @@
+//! [`Policy`] and its verdict, [`Assessment`].
+
+use std::time::Duration;
+
+use acctsec_core::{Password, Timestamp};
+use zxcvbn::matching::patterns::{DictionaryPattern, MatchPattern};
+
+use crate::blocklist::Blocklist;
+use crate::context::{Context, canonical, within_edits};
+use crate::normalize::Normalization;
+use crate::{Error, Result};
+
+/// Minimum length with a single factor: 15 characters (NIST SP 800-63B-4, 3.1.1.2).
+pub const DEFAULT_MIN_LENGTH: usize = 15;
+/// Minimum length when a second factor is enrolled: 8 characters (NIST SP 800-63B-4).
+pub const DEFAULT_MIN_LENGTH_WITH_SECOND_FACTOR: usize = 8;
+/// The longest password accepted, bytes after normalisation; longer ones are refused with
+/// [`Error::PasswordTooLong`], never truncated. Equal to `acctsec-hash`'s cap.
+pub const DEFAULT_MAX_BYTES: usize = 1024;
+/// The lowest byte cap a policy may set: 64 characters of up to four bytes each must always fit
+/// (NIST SP 800-63B-4 requires accepting at least 64 characters).
+pub const MIN_MAX_BYTES: usize = 256;
+/// The highest byte cap a policy may set (the hasher's).
+pub const MAX_MAX_BYTES: usize = 1024;
+/// The lowest zxcvbn score accepted by default: 3 ("safely unguessable", about 10^10 guesses).
+pub const DEFAULT_MIN_SCORE: u8 = 3;
+/// How many characters the strength estimator reads. zxcvbn's cost grows steeply with length
+/// (and explodes with look-alike substitutions), so it judges the first 64 characters; a password
+/// whose first 64 characters are weak is weak, and one whose first 64 are strong is strong.
+pub const STRENGTH_WINDOW_CHARS: usize = 64;
+
+/// Character-class requirements. Off by default: NIST SP 800-63B-4 and ASVS 5.0 (6.2.5) advise
+/// against them. [`Policy::classic`] turns them on for sites that must have them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Composition {
+    /// Least upper-case letters.
+    pub upper: usize,
+    /// Least lower-case letters.
+    pub lower: usize,
+    /// Least digits.
+    pub digits: usize,
+    /// Least symbols (anything not a letter, digit or space).
+    pub symbols: usize,
+}
+
+/// A stable code for each rule a password can break, for user interfaces to translate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum ViolationCode {
+    /// Shorter than the minimum length.
+    TooShort,
+    /// Contains a control character.
+    ControlCharacter,
+    /// One of the most common passwords.
+    CommonPassword,
+    /// On the site's own blocklist.
+    Blocklisted,
+    /// Contains, or is close to, the user's or the site's own words.
+    ContextWord,
+    /// Estimated too easy to guess.
+    TooWeak,
+    /// Too few upper-case letters (composition rules).
+    MissingUppercase,
+    /// Too few lower-case letters (composition rules).
+    MissingLowercase,
+    /// Too few digits (composition rules).
+    MissingDigit,
+    /// Too few symbols (composition rules).
+    MissingSymbol,
+}
+
+impl ViolationCode {
+    /// The stable code.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::TooShort => "too_short",
+            Self::ControlCharacter => "control_character",
+            Self::CommonPassword => "common_password",
+            Self::Blocklisted => "blocklisted",
+            Self::ContextWord => "context_word",
+            Self::TooWeak => "too_weak",
+            Self::MissingUppercase => "missing_uppercase",
+            Self::MissingLowercase => "missing_lowercase",
+            Self::MissingDigit => "missing_digit",
+            Self::MissingSymbol => "missing_symbol",
+        }
+    }
+}
+
+/// One broken rule: its code and an English sentence a person can act on. Never contains the
+/// password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Violation {
+    /// The rule.
+    pub code: ViolationCode,
+    /// What to do about it.
+    pub message: String,
+}
+
+/// The strength estimate (zxcvbn over the first [`STRENGTH_WINDOW_CHARS`] characters).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Strength {
+    /// 0 (guessable in 10^3 tries) to 4 (more than 10^10).
+    pub score: u8,
+    /// Estimated guesses, log10.
+    pub guesses_log10: f64,
+    /// Why it is weak, if it is.
+    pub warning: Option<String>,
+    /// How to make it stronger.
+    pub suggestions: Vec<String>,
+}
+
+/// The verdict on one password.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Assessment {
+    /// Whether the password may be used.
+    pub accepted: bool,
+    /// Every rule it breaks.
+    pub violations: Vec<Violation>,
+    /// Its estimated strength.
+    pub strength: Strength,
+    /// Its length in Unicode code points, after normalisation.
+    pub length: usize,
+}
+
+impl Assessment {
+    /// Whether `code` is among the violations.
+    #[must_use]
+    pub fn violates(&self, code: ViolationCode) -> bool {
+        self.violations.iter().any(|v| v.code == code)
+    }
+}
+
+/// What [`Policy::age_advice`] says about a password's age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AgeAdvice {
+    /// Nothing to say.
+    Fine,
+    /// Older than the advisory age: suggest (never force) a change.
+    ConsiderChanging,
+    /// Known to be breached: the password must be changed.
+    MustChange,
+}
+
+/// A password policy: NIST SP 800-63B-4 by default, the classic composition rules on request.
+///
+/// ```
+/// use acctsec_core::{Email, Password};
+/// use acctsec_policy::{Context, Policy, ViolationCode};
+///
+/// let policy = Policy::default();
+/// let context = Context::new()
+///     .with_email(&Email::parse("dana.lee@example.com")?)
+///     .with_site_words("Acme");
+///
+/// let verdict = policy.evaluate(&Password::new("Acme2026!"), &context)?;
+/// assert!(!verdict.accepted);
+/// assert!(verdict.violates(ViolationCode::TooShort));
+/// assert!(verdict.violates(ViolationCode::ContextWord));
+///
+/// let verdict = policy.evaluate(&Password::new("marble orbit lantern quietly"), &context)?;
+/// assert!(verdict.accepted, "{verdict:?}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Policy {
+    min_length: usize,
+    min_length_second_factor: usize,
+    max_bytes: usize,
+    min_score: u8,
+    composition: Composition,
+    normalization: Normalization,
+    blocklist: Blocklist,
+    advisory_age: Option<Duration>,
+}
+
+impl Default for Policy {
+    /// NIST SP 800-63B-4: at least 15 characters (8 with a second factor), no composition rules,
+    /// common and context words refused, zxcvbn score at least 3, NFKC.
+    fn default() -> Self {
+        Self {
+            min_length: DEFAULT_MIN_LENGTH,
+            min_length_second_factor: DEFAULT_MIN_LENGTH_WITH_SECOND_FACTOR,
+            max_bytes: DEFAULT_MAX_BYTES,
+            min_score: DEFAULT_MIN_SCORE,
+            composition: Composition::default(),
+            normalization: Normalization::default(),
+            blocklist: Blocklist::default(),
+            advisory_age: None,
+        }
+    }
+}
+
+/// Builds a [`Policy`] with non-default settings.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct PolicyBuilder {
+    policy: Policy,
+}
+
+impl PolicyBuilder {
+    /// Minimum length in characters with a single factor (default 15).
+    pub fn with_min_length(mut self, chars: usize) -> Self {
+        self.policy.min_length = chars;
+        self
+    }
+
+    /// Minimum length in characters when a second factor is enrolled (default 8).
+    pub fn with_min_length_with_second_factor(mut self, chars: usize) -> Self {
+        self.policy.min_length_second_factor = chars;
+        self
+    }
+
+    /// The byte cap (default and at most 1024, at least 256).
+    pub fn with_max_bytes(mut self, bytes: usize) -> Self {
+        self.policy.max_bytes = bytes;
+        self
+    }
+
+    /// The lowest zxcvbn score accepted, 0 to 4 (default 3; 0 turns the strength rule off).
+    pub fn with_min_score(mut self, score: u8) -> Self {
+        self.policy.min_score = score;
+        self
+    }
+
+    /// Character-class requirements (default none).
+    pub fn with_composition(mut self, composition: Composition) -> Self {
+        self.policy.composition = composition;
+        self
+    }
+
+    /// The normalisation (default NFKC).
+    pub fn with_normalization(mut self, normalization: Normalization) -> Self {
+        self.policy.normalization = normalization;
+        self
+    }
+
+    /// The host's own blocklist.
+    pub fn with_blocklist(mut self, blocklist: Blocklist) -> Self {
+        self.policy.blocklist = blocklist;
+        self
+    }
+
+    /// Suggest (never force) a change after this age. Off by default: NIST SP 800-63B-4 forbids
+    /// periodic forced changes.
+    pub fn with_advisory_age(mut self, age: Duration) -> Self {
+        self.policy.advisory_age = Some(age);
+        self
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSettings`] if a minimum length is zero or longer than the byte cap allows,
+    /// the byte cap is outside 256..=1024, or the score is over 4.
+    pub fn build(self) -> Result<Policy> {
+        let p = &self.policy;
+        if !(MIN_MAX_BYTES..=MAX_MAX_BYTES).contains(&p.max_bytes) {
+            return Err(Error::InvalidSettings(
+                "the byte cap must be from 256 to 1024",
+            ));
+        }
+        if p.min_length == 0 || p.min_length_second_factor == 0 {
+            return Err(Error::InvalidSettings("minimum lengths must be at least 1"));
+        }
+        if p.min_length > 64 || p.min_length_second_factor > p.min_length {
+            return Err(Error::InvalidSettings(
+                "minimum lengths must be at most 64, the second-factor one at most the other",
+            ));
+        }
+        if p.min_score > 4 {
+            return Err(Error::InvalidSettings("the score goes from 0 to 4"));
+        }
+        Ok(self.policy)
+    }
+}
+
+impl Policy {
+    /// Starts building a policy from the defaults.
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder {
+            policy: Self::default(),
+        }
+    }
+
+    /// The classic rules some sites must keep: at least 8 characters with an upper-case letter, a
+    /// lower-case letter, a digit and a symbol. Common, blocklisted and context words are still
+    /// refused; the strength estimate is reported but not required.
+    #[must_use]
+    pub fn classic() -> Self {
+        Self {
+            min_length: 8,
+            min_length_second_factor: 8,
+            min_score: 0,
+            composition: Composition {
+                upper: 1,
+                lower: 1,
+                digits: 1,
+                symbols: 1,
+            },
+            ..Self::default()
+        }
+    }
+
+    /// The normalisation in use.
+    #[must_use]
+    pub fn normalization(&self) -> Normalization {
+        self.normalization
+    }
+
+    /// The password as the policy judges it and the hasher must receive it: normalised.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PasswordTooLong`] if it is over the byte cap (before or after normalisation).
+    pub fn normalize(&self, password: &Password) -> Result<Password> {
+        // NFKC can grow text (up to 18× for some characters): check before and after.
+        if password.expose().len() > self.max_bytes {
+            return Err(Error::PasswordTooLong);
+        }
+        let normalized = self.normalization.apply(password);
+        if normalized.expose().len() > self.max_bytes {
+            return Err(Error::PasswordTooLong);
+        }
+        Ok(normalized)
+    }
+
+    /// Judges `password` in `context`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PasswordTooLong`] if it is over the byte cap: refused, never truncated.
+    pub fn evaluate(&self, password: &Password, context: &Context) -> Result<Assessment> {
+        let normalized = self.normalize(password)?;
+        let text = normalized.expose();
+        let length = text.chars().count();
+        let mut violations = Vec::new();
+        let mut violate = |code, message: String| violations.push(Violation { code, message });
+
+        let min = if context.second_factor() {
+            self.min_length_second_factor
+        } else {
+            self.min_length
+        };
+        if length < min {
+            violate(
+                ViolationCode::TooShort,
+                format!(
+                    "Use at least {min} characters; a few unrelated words are easy to remember."
+                ),
+            );
+        }
+        if text.chars().any(char::is_control) {
+            violate(
+                ViolationCode::ControlCharacter,
+                "Remove control characters such as tabs and line breaks.".to_owned(),
+            );
+        }
+        if self.blocklist.contains(text) {
+            violate(
+                ViolationCode::Blocklisted,
+                "This password is not allowed here; choose another.".to_owned(),
+            );
+        }
+        if self.composition != Composition::default() {
+            self.check_composition(text, &mut violate);
+        }
+        if contains_context_word(text, context) {
+            violate(
+                ViolationCode::ContextWord,
+                "Don't build your password from your name, email address or this site's name."
+                    .to_owned(),
+            );
+        }
+
+        let window: String = text.chars().take(STRENGTH_WINDOW_CHARS).collect();
+        let inputs: Vec<&str> = context.words().collect();
+        let entropy = zxcvbn::zxcvbn(&window, &inputs);
+        if is_common_password(&entropy, &window) {
+            violate(
+                ViolationCode::CommonPassword,
+                "This is one of the most common passwords; choose something less predictable."
+                    .to_owned(),
+            );
+        }
+        let score = u8::from(entropy.score());
+        if score < self.min_score {
+            violate(
+                ViolationCode::TooWeak,
+                "This password would be easy to guess; add more words or make it less predictable."
+                    .to_owned(),
+            );
+        }
+        let feedback = entropy.feedback();
+        let strength = Strength {
+            score,
+            guesses_log10: entropy.guesses_log10(),
+            warning: feedback.and_then(|f| f.warning()).map(|w| w.to_string()),
+            suggestions: feedback
+                .map(|f| f.suggestions().iter().map(ToString::to_string).collect())
+                .unwrap_or_default(),
+        };
+        Ok(Assessment {
+            accepted: violations.is_empty(),
+            violations,
+            strength,
+            length,
+        })
+    }
+
+    fn check_composition(&self, text: &str, violate: &mut impl FnMut(ViolationCode, String)) {
+        let count = |f: fn(&char) -> bool| text.chars().filter(f).count();
+        let checks = [
+            (
+                self.composition.upper,
+                count(|c| c.is_uppercase()),
+                ViolationCode::MissingUppercase,
+                "upper-case letter",
+            ),
+            (
+                self.composition.lower,
+                count(|c| c.is_lowercase()),
+                ViolationCode::MissingLowercase,
+                "lower-case letter",
+            ),
+            (
+                self.composition.digits,
+                count(|c| c.is_numeric()),
+                ViolationCode::MissingDigit,
+                "digit",
+            ),
+            (
+                self.composition.symbols,
+                count(|c| !c.is_alphanumeric() && !c.is_whitespace()),
+                ViolationCode::MissingSymbol,
+                "symbol",
+            ),
+        ];
+        for (needed, found, code, what) in checks {
+            if found < needed {
+                let plural = if needed == 1 { "" } else { "s" };
+                violate(code, format!("Add at least {needed} {what}{plural}."));
+            }
+        }
+    }
+
+    /// Advice on a password's age. Breached passwords must change; otherwise, past the advisory
+    /// age (if one is set), a change is suggested.
+    #[must_use]
+    pub fn age_advice(&self, set_at: Timestamp, now: Timestamp, known_breached: bool) -> AgeAdvice {
+        if known_breached {
+            return AgeAdvice::MustChange;
+        }
+        match (self.advisory_age, now.duration_since(set_at)) {
+            (Some(limit), Some(age)) if age > limit => AgeAdvice::ConsiderChanging,
+            _ => AgeAdvice::Fine,
+        }
+    }
+}
+
+/// Whether the canonical password contains a context word, or is within two edits of one of at
+/// least five characters. Bounded: the password is cut to 256 characters first, and edit
+/// distances are computed only between strings whose lengths differ by at most two.
+fn contains_context_word(password: &str, context: &Context) -> bool {
+    let canonical_password: String = canonical(password).chars().take(256).collect();
+    let password_chars: Vec<char> = canonical_password.chars().collect();
+    context.words().any(|word| {
+        let word = canonical(word);
+        canonical_password.contains(&word)
+            || (word.chars().count() >= 5
+                && within_edits(&password_chars, &word.chars().collect::<Vec<_>>(), 2))
+    })
+}
+
+/// Whether zxcvbn explains the whole password as one entry of its common-password list (as
+/// typed, or with case changes and substitutions).
+fn is_common_password(entropy: &zxcvbn::Entropy, window: &str) -> bool {
+    // zxcvbn does not export its dictionary type; its documented default is the password list.
+    let passwords = DictionaryPattern::default().dictionary_name;
+    let length = window.chars().count();
+    matches!(entropy.sequence(), [only] if only.i == 0
+        && only.j + 1 == length
+        && matches!(&only.pattern, MatchPattern::Dictionary(d) if d.dictionary_name == passwords))
+}
