@@ -2,15 +2,20 @@
 #![forbid(unsafe_code)]
 
 mod blocklist;
+mod breach;
 mod context;
 mod normalize;
 mod policy;
 
 pub use blocklist::{Blocklist, MAX_BLOCKLIST_ENTRIES, MAX_BLOCKLIST_ENTRY_BYTES};
+pub use breach::{
+    BREACH_FILTER_FALSE_POSITIVE_RATE, BreachFilter, BreachOracle, Breached, MAX_BREACH_HASHES,
+    MAX_BREACH_LINE_BYTES, password_sha1,
+};
 pub use context::{Context, MAX_CONTEXT_WORD_CHARS, MAX_CONTEXT_WORDS, MIN_CONTEXT_WORD_CHARS};
 pub use normalize::Normalization;
 pub use policy::{
-    AgeAdvice, Assessment, Composition, DEFAULT_MAX_BYTES, DEFAULT_MIN_LENGTH,
+    AgeAdvice, Assessment, BreachFailure, Composition, DEFAULT_MAX_BYTES, DEFAULT_MIN_LENGTH,
     DEFAULT_MIN_LENGTH_WITH_SECOND_FACTOR, DEFAULT_MIN_SCORE, MAX_MAX_BYTES, MIN_MAX_BYTES, Policy,
     PolicyBuilder, STRENGTH_WINDOW_CHARS, Strength, Violation, ViolationCode,
 };
@@ -32,4 +37,15 @@ pub enum Error {
     /// A blocklist could not be built.
     #[error("invalid blocklist: {0}")]
     Blocklist(&'static str),
+    /// A breach list or filter could not be read (`line` is 0 for a saved filter).
+    #[error("invalid breach data at line {line}: {reason}")]
+    BreachList {
+        /// The first bad line, from 1.
+        line: usize,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The breach oracle could not answer, and the policy fails closed.
+    #[error("the breached-password check is unavailable")]
+    BreachCheckUnavailable,
 }

@@ -6,6 +6,7 @@ use acctsec_core::{Password, Timestamp};
 use zxcvbn::matching::patterns::{DictionaryPattern, MatchPattern};
 
 use crate::blocklist::Blocklist;
+use crate::breach::{BreachOracle, Breached, password_sha1};
 use crate::context::{Context, canonical, within_edits};
 use crate::normalize::Normalization;
 use crate::{Error, Result};
@@ -70,6 +71,8 @@ pub enum ViolationCode {
     MissingDigit,
     /// Too few symbols (composition rules).
     MissingSymbol,
+    /// Found in breach data.
+    Breached,
 }
 
 impl ViolationCode {
@@ -87,6 +90,7 @@ impl ViolationCode {
             Self::MissingLowercase => "missing_lowercase",
             Self::MissingDigit => "missing_digit",
             Self::MissingSymbol => "missing_symbol",
+            Self::Breached => "breached",
         }
     }
 }
@@ -139,6 +143,17 @@ impl Assessment {
     pub fn violates(&self, code: ViolationCode) -> bool {
         self.violations.iter().any(|v| v.code == code)
     }
+}
+
+/// What to do when the breach oracle cannot answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BreachFailure {
+    /// Accept the password as if it were not found (availability first).
+    Open,
+    /// Refuse to judge: [`Policy::evaluate_with_breach`] returns
+    /// [`Error::BreachCheckUnavailable`] (security first).
+    Closed,
 }
 
 /// What [`Policy::age_advice`] says about a password's age.
@@ -418,6 +433,38 @@ impl Policy {
             strength,
             length,
         })
+    }
+
+    /// [`evaluate`](Self::evaluate), then looks the normalised password up in breach data; a hit
+    /// is a [`ViolationCode::Breached`] violation. When the oracle cannot answer, `on_failure`
+    /// decides: fail open (no violation) or closed (an error).
+    ///
+    /// # Errors
+    ///
+    /// As [`evaluate`](Self::evaluate); and [`Error::BreachCheckUnavailable`] when the oracle
+    /// fails and `on_failure` is [`BreachFailure::Closed`].
+    pub async fn evaluate_with_breach<O: BreachOracle>(
+        &self,
+        password: &Password,
+        context: &Context,
+        oracle: &O,
+        on_failure: BreachFailure,
+    ) -> Result<Assessment> {
+        let mut assessment = self.evaluate(password, context)?;
+        let sha1 = password_sha1(&self.normalize(password)?);
+        match (oracle.check(&sha1).await, on_failure) {
+            (Ok(Breached::No), _) | (Err(_), BreachFailure::Open) => {}
+            (Ok(Breached::Yes { .. }), _) => {
+                assessment.violations.push(Violation {
+                    code: ViolationCode::Breached,
+                    message: "This password has appeared in a data breach; choose another."
+                        .to_owned(),
+                });
+                assessment.accepted = false;
+            }
+            (Err(_), BreachFailure::Closed) => return Err(Error::BreachCheckUnavailable),
+        }
+        Ok(assessment)
     }
 
     fn check_composition(&self, text: &str, violate: &mut impl FnMut(ViolationCode, String)) {

@@ -379,3 +379,142 @@ fn huge_and_empty_inputs() {
         Err(Error::PasswordTooLong)
     );
 }
+
+mod breach {
+    use super::*;
+    use acctsec_policy::{
+        BREACH_FILTER_FALSE_POSITIVE_RATE, BreachFailure, BreachFilter, BreachOracle, Breached,
+        password_sha1,
+    };
+
+    /// The SHA-1 of `n`'s decimal text: distinct, uniformly spread hashes.
+    fn hash_of(n: u64) -> [u8; 20] {
+        password_sha1(&pw(&n.to_string()))
+    }
+
+    fn hex(h: &[u8; 20]) -> String {
+        h.iter().map(|b| format!("{b:02X}")).collect()
+    }
+
+    #[test]
+    fn the_filter_holds_every_listed_hash_and_few_others() {
+        const LISTED: u64 = 200_000;
+        let lines: String = (0..LISTED)
+            .map(|n| format!("{}:{}\n", hex(&hash_of(n)), n % 97 + 1))
+            .collect();
+        let filter = BreachFilter::from_hash_lines(&lines).unwrap();
+        assert_eq!(filter.hashes(), LISTED);
+        assert!(
+            (0..LISTED).all(|n| filter.contains(&hash_of(n))),
+            "no false negatives"
+        );
+        // False positives among a million hashes that were never listed: expected ~15 (2^-16).
+        const PROBES: u64 = 1_000_000;
+        let false_positives = (LISTED..LISTED + PROBES)
+            .filter(|n| filter.contains(&hash_of(*n)))
+            .count();
+        let rate = false_positives as f64 / PROBES as f64;
+        assert!(
+            rate <= 3.0 * BREACH_FILTER_FALSE_POSITIVE_RATE,
+            "measured {rate} ({false_positives} of {PROBES})"
+        );
+        // Saved and loaded, it answers the same.
+        let loaded = BreachFilter::from_bytes(&filter.to_bytes()).unwrap();
+        assert!((0..1000).all(|n| loaded.contains(&hash_of(n))));
+        assert_eq!(loaded.hashes(), LISTED);
+    }
+
+    #[test]
+    fn bad_lists_and_bad_files_get_clear_errors() {
+        let good = hex(&hash_of(1));
+        for (text, line) in [
+            (format!("{good}\nnot-a-hash\n"), 2),
+            (format!("{good}:12x\n"), 1),
+            (format!("\n\n{}\n", &good[..39]), 3),
+            (format!("{good}:{}\n", "9".repeat(40)), 1),
+        ] {
+            match BreachFilter::from_hash_lines(&text) {
+                Err(Error::BreachList { line: got, .. }) => assert_eq!(got, line, "{text:?}"),
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+        let bytes = BreachFilter::from_hash_lines(&format!("{good}\n{}\n", hex(&hash_of(2))))
+            .unwrap()
+            .to_bytes();
+        assert!(BreachFilter::from_bytes(&bytes[..20]).is_err());
+        assert!(BreachFilter::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+        let mut wrong_magic = bytes.clone();
+        wrong_magic[0] ^= 1;
+        assert!(BreachFilter::from_bytes(&wrong_magic).is_err());
+        // A descriptor that would address fingerprints past the end is refused, not trusted.
+        let mut stretched = bytes.clone();
+        stretched[29..33].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(BreachFilter::from_bytes(&stretched).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn loading_any_bytes_never_panics(noise in prop::collection::vec(any::<u8>(), 0..200), at in any::<prop::sample::Index>(), byte in any::<u8>()) {
+            let _ = BreachFilter::from_bytes(&noise);
+            let good = BreachFilter::from_hash_lines(&(0..50).map(|n| hex(&hash_of(n)) + "\n").collect::<String>()).unwrap();
+            let mut bytes = good.to_bytes();
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+            if let Ok(f) = BreachFilter::from_bytes(&bytes) {
+                for n in 0..100 {
+                    let _ = f.contains(&hash_of(n));
+                }
+            }
+        }
+    }
+
+    struct Down;
+
+    impl BreachOracle for Down {
+        async fn check(&self, _: &[u8; 20]) -> acctsec_policy::Result<Breached> {
+            Err(Error::BreachCheckUnavailable)
+        }
+    }
+
+    #[test]
+    fn breached_passwords_are_refused_and_failure_is_explicit() {
+        let policy = Policy::default();
+        let ctx = Context::new();
+        let strong_but_leaked = "correct horse battery staple";
+        let list = format!("{}:3\n", hex(&password_sha1(&pw(strong_but_leaked))));
+        let filter = BreachFilter::from_hash_lines(&list).unwrap();
+        acctsec_testkit::block_on(async {
+            let leaked = policy
+                .evaluate_with_breach(&pw(strong_but_leaked), &ctx, &filter, BreachFailure::Closed)
+                .await
+                .unwrap();
+            assert!(
+                !leaked.accepted && leaked.violates(ViolationCode::Breached),
+                "{leaked:?}"
+            );
+            let fine = policy
+                .evaluate_with_breach(&pw(PASSPHRASE), &ctx, &filter, BreachFailure::Closed)
+                .await
+                .unwrap();
+            assert!(fine.accepted);
+            // The filter is keyed by the normalised password: a full-width copy is just as leaked.
+            let wide = "ｃｏｒｒｅｃｔ ｈｏｒｓｅ ｂａｔｔｅｒｙ ｓｔａｐｌｅ";
+            let leaked_wide = policy
+                .evaluate_with_breach(&pw(wide), &ctx, &filter, BreachFailure::Open)
+                .await
+                .unwrap();
+            assert!(leaked_wide.violates(ViolationCode::Breached));
+            // An oracle that cannot answer: open accepts, closed refuses to judge.
+            let open = policy
+                .evaluate_with_breach(&pw(PASSPHRASE), &ctx, &Down, BreachFailure::Open)
+                .await
+                .unwrap();
+            assert!(open.accepted);
+            let closed = policy
+                .evaluate_with_breach(&pw(PASSPHRASE), &ctx, &Down, BreachFailure::Closed)
+                .await;
+            assert_eq!(closed, Err(Error::BreachCheckUnavailable));
+        })
+        .unwrap();
+    }
+}
