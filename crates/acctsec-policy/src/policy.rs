@@ -25,10 +25,34 @@ pub const MIN_MAX_BYTES: usize = 256;
 pub const MAX_MAX_BYTES: usize = 1024;
 /// The lowest zxcvbn score accepted by default: 3 ("safely unguessable", about 10^10 guesses).
 pub const DEFAULT_MIN_SCORE: u8 = 3;
-/// How many characters the strength estimator reads. zxcvbn's cost grows steeply with length
-/// (and explodes with look-alike substitutions), so it judges the first 64 characters; a password
-/// whose first 64 characters are weak is weak, and one whose first 64 are strong is strong.
-pub const STRENGTH_WINDOW_CHARS: usize = 64;
+/// How many characters the strength estimator reads at most. zxcvbn's cost grows with the square
+/// of the length and doubles with each distinct look-alike character it has to try substitutions
+/// for, so it judges a prefix: at most 20 characters, cut before the
+/// [`MAX_LOOKALIKE_KINDS`]` + 1`-th distinct look-alike character. A prefix never scores higher
+/// than the whole password, so this can only make the estimate more cautious: a long password
+/// whose beginning is weak (a repeated word, a keyboard walk, a padded common password) is weak.
+/// Ordinary passwords fit the window and are scored exactly as zxcvbn scores them.
+pub const STRENGTH_WINDOW_CHARS: usize = 20;
+/// The most distinct look-alike characters (`4 @ 8 ( { [ < 3 6 9 1 ! | 7 0 $ 5 + % 2`, zxcvbn's
+/// substitution table) the strength window may hold.
+pub const MAX_LOOKALIKE_KINDS: usize = 8;
+const LOOKALIKES: &str = "4@8({[<3691!|70$5+%2";
+
+/// The prefix of `text` the strength estimator reads (see [`STRENGTH_WINDOW_CHARS`]).
+fn strength_window(text: &str) -> String {
+    let mut kinds: Vec<char> = Vec::with_capacity(MAX_LOOKALIKE_KINDS);
+    let mut window = String::new();
+    for c in text.chars().take(STRENGTH_WINDOW_CHARS) {
+        if LOOKALIKES.contains(c) && !kinds.contains(&c) {
+            if kinds.len() == MAX_LOOKALIKE_KINDS {
+                break;
+            }
+            kinds.push(c);
+        }
+        window.push(c);
+    }
+    window
+}
 
 /// Character-class requirements. Off by default: NIST SP 800-63B-4 and ASVS 5.0 (6.2.5) advise
 /// against them. [`Policy::classic`] turns them on for sites that must have them.
@@ -107,7 +131,7 @@ pub struct Violation {
     pub message: String,
 }
 
-/// The strength estimate (zxcvbn over the first [`STRENGTH_WINDOW_CHARS`] characters).
+/// The strength estimate (zxcvbn over the window described at [`STRENGTH_WINDOW_CHARS`]).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -400,7 +424,7 @@ impl Policy {
             );
         }
 
-        let window: String = text.chars().take(STRENGTH_WINDOW_CHARS).collect();
+        let window = strength_window(text);
         let inputs: Vec<&str> = context.words().collect();
         let entropy = zxcvbn::zxcvbn(&window, &inputs);
         if is_common_password(&entropy, &window) {

@@ -128,27 +128,42 @@ fn over_the_cap_is_an_error_never_a_truncation() {
     );
 }
 
+/// The verdict without the raw guess count: zxcvbn 3.1.1 can break ties between equally likely
+/// readings differently from one call to the next (its tables are hash maps), which moves
+/// `guesses_log10` a little for the very same input; the verdict and score do not move.
+fn verdict(policy: &Policy, password: &str) -> (bool, Vec<ViolationCode>, u8, usize) {
+    let a = policy.evaluate(&pw(password), &context()).unwrap();
+    (
+        a.accepted,
+        a.violations.iter().map(|v| v.code).collect(),
+        a.strength.score,
+        a.length,
+    )
+}
+
 #[test]
 fn nfkc_equivalent_inputs_are_judged_identically() {
     let policy = Policy::default();
-    let ctx = context();
-    let wide = "ｍａｒｂｌｅ ｏｒｂｉｔ ｌａｎｔｅｒｎ ｑｕｉｅｔｌｙ";
-    assert_eq!(
-        policy.evaluate(&pw(wide), &ctx).unwrap(),
-        policy.evaluate(&pw(PASSPHRASE), &ctx).unwrap()
-    );
-    let ligature = "ﬁne ﬂoor ﬀ ﬃx ﬄuent";
-    let plain = "fine floor ff ffix ffluent";
-    assert_eq!(
-        policy.evaluate(&pw(ligature), &ctx).unwrap(),
-        policy.evaluate(&pw(plain), &ctx).unwrap()
-    );
-    assert_eq!(policy.normalize(&pw(ligature)).unwrap().expose(), plain);
+    for (variant, plain) in [
+        (
+            "ｍａｒｂｌｅ ｏｒｂｉｔ ｌａｎｔｅｒｎ ｑｕｉｅｔｌｙ",
+            PASSPHRASE,
+        ),
+        ("ﬁne ﬂoor ﬀ ﬃx ﬄuent", "fine floor ff ffix ffluent"),
+        ("Ｐ＠ｓｓｗ０ｒｄ１！", "P@ssw0rd1!"),
+    ] {
+        assert_eq!(policy.normalize(&pw(variant)).unwrap().expose(), plain);
+        assert_eq!(
+            verdict(&policy, variant),
+            verdict(&policy, plain),
+            "{variant}"
+        );
+    }
     let raw = Policy::builder()
         .with_normalization(Normalization::None)
         .build()
         .unwrap();
-    assert_eq!(raw.normalize(&pw(ligature)).unwrap().expose(), ligature);
+    assert_eq!(raw.normalize(&pw("ﬁne")).unwrap().expose(), "ﬁne");
     assert!(Normalization::Nfkc.id().starts_with("nfkc/unicode-"));
 }
 
@@ -514,6 +529,172 @@ mod breach {
                 .evaluate_with_breach(&pw(PASSPHRASE), &ctx, &Down, BreachFailure::Closed)
                 .await;
             assert_eq!(closed, Err(Error::BreachCheckUnavailable));
+        })
+        .unwrap();
+    }
+}
+
+mod range {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use super::*;
+    use acctsec_core::BoxError;
+    use acctsec_policy::{
+        BreachFailure, BreachOracle, Breached, RangeOracle, RangeTransport, password_sha1,
+    };
+
+    /// Serves ranges from a list of breached passwords, padded with zero-count entries, and
+    /// records every request. (The real service is not reachable from the test machines.)
+    struct LocalRanges {
+        breached: Vec<(String, u64)>,
+        requests: Mutex<Vec<(String, Duration)>>,
+        body_override: Option<String>,
+    }
+
+    impl LocalRanges {
+        fn new(breached: &[(&str, u64)]) -> Self {
+            let breached = breached
+                .iter()
+                .map(|(p, n)| {
+                    let hex: String = password_sha1(&pw(p))
+                        .iter()
+                        .map(|b| format!("{b:02X}"))
+                        .collect();
+                    (hex, *n)
+                })
+                .collect();
+            Self {
+                breached,
+                requests: Mutex::new(Vec::new()),
+                body_override: None,
+            }
+        }
+
+        fn requests(&self) -> Vec<(String, Duration)> {
+            self.requests.lock().unwrap().clone()
+        }
+    }
+
+    impl RangeTransport for LocalRanges {
+        async fn fetch(&self, prefix: &str, timeout: Duration) -> Result<String, BoxError> {
+            self.requests
+                .lock()
+                .unwrap()
+                .push((prefix.to_owned(), timeout));
+            if let Some(body) = &self.body_override {
+                return Ok(body.clone());
+            }
+            let mut body = String::new();
+            for (hex, n) in &self.breached {
+                if hex.starts_with(prefix) {
+                    body.push_str(&format!("{}:{n}\r\n", &hex[5..]));
+                }
+            }
+            // Padding the service adds so every response has the same size.
+            for i in 0..50 {
+                body.push_str(&format!("{:035X}:0\r\n", i));
+            }
+            Ok(body)
+        }
+    }
+
+    struct Unreachable;
+
+    impl RangeTransport for Unreachable {
+        async fn fetch(&self, _: &str, _: Duration) -> Result<String, BoxError> {
+            Err("connection refused".into())
+        }
+    }
+
+    fn check<T: RangeTransport>(
+        oracle: &RangeOracle<T>,
+        password: &str,
+    ) -> acctsec_policy::Result<Breached> {
+        acctsec_testkit::block_on(oracle.check(&password_sha1(&pw(password)))).unwrap()
+    }
+
+    #[test]
+    fn only_five_hex_digits_leave_and_counts_come_back() {
+        let oracle = RangeOracle::new(LocalRanges::new(&[("correct horse battery staple", 42)]))
+            .with_timeout(Duration::from_millis(750));
+        assert_eq!(
+            check(&oracle, "correct horse battery staple"),
+            Ok(Breached::Yes { count: Some(42) })
+        );
+        assert_eq!(check(&oracle, PASSPHRASE), Ok(Breached::No));
+        let requests = oracle.transport().requests();
+        assert_eq!(requests.len(), 2);
+        for (prefix, timeout) in &requests {
+            assert_eq!(prefix.len(), 5);
+            assert!(
+                prefix
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase())
+            );
+            assert_eq!(*timeout, Duration::from_millis(750));
+        }
+    }
+
+    #[test]
+    fn padding_is_ignored_and_ranges_are_cached_within_bounds() {
+        let oracle = RangeOracle::new(LocalRanges::new(&[])).with_cache_capacity(2);
+        // A padding entry's suffix would "match" nothing real: zero counts are never breaches.
+        assert_eq!(check(&oracle, "a"), Ok(Breached::No));
+        assert_eq!(check(&oracle, "a"), Ok(Breached::No));
+        assert_eq!(
+            oracle.transport().requests().len(),
+            1,
+            "the second lookup is served from the cache"
+        );
+        check(&oracle, "b").unwrap();
+        check(&oracle, "c").unwrap();
+        check(&oracle, "a").unwrap();
+        assert_eq!(
+            oracle.transport().requests().len(),
+            4,
+            "the oldest range was evicted at capacity 2"
+        );
+    }
+
+    #[test]
+    fn bad_answers_and_outages_follow_the_failure_choice() {
+        let mut garbled = LocalRanges::new(&[]);
+        garbled.body_override = Some("not a range\n".to_owned());
+        let oversize = LocalRanges {
+            body_override: Some(format!("{}:1\n", "A".repeat(35)).repeat(30_000)),
+            ..LocalRanges::new(&[])
+        };
+        let policy = Policy::default();
+        let ctx = Context::new();
+        let password = pw(PASSPHRASE);
+        acctsec_testkit::block_on(async {
+            for oracle in [RangeOracle::new(garbled), RangeOracle::new(oversize)] {
+                assert_eq!(
+                    oracle.check(&password_sha1(&password)).await,
+                    Err(Error::BreachCheckUnavailable)
+                );
+                let closed = policy
+                    .evaluate_with_breach(&password, &ctx, &oracle, BreachFailure::Closed)
+                    .await;
+                assert_eq!(closed, Err(Error::BreachCheckUnavailable));
+                let open = policy
+                    .evaluate_with_breach(&password, &ctx, &oracle, BreachFailure::Open)
+                    .await
+                    .unwrap();
+                assert!(open.accepted);
+            }
+            let down = RangeOracle::new(Unreachable);
+            let closed = policy
+                .evaluate_with_breach(&password, &ctx, &down, BreachFailure::Closed)
+                .await;
+            assert_eq!(closed, Err(Error::BreachCheckUnavailable));
+            let leaked = RangeOracle::new(LocalRanges::new(&[(PASSPHRASE, 3)]));
+            let verdict = policy
+                .evaluate_with_breach(&password, &ctx, &leaked, BreachFailure::Closed)
+                .await
+                .unwrap();
+            assert!(verdict.violates(ViolationCode::Breached));
         })
         .unwrap();
     }
