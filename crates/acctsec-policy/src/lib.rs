@@ -10,8 +10,8 @@ mod range;
 
 pub use blocklist::{Blocklist, MAX_BLOCKLIST_ENTRIES, MAX_BLOCKLIST_ENTRY_BYTES};
 pub use breach::{
-    BREACH_FILTER_FALSE_POSITIVE_RATE, BreachFilter, BreachOracle, Breached, MAX_BREACH_HASHES,
-    MAX_BREACH_LINE_BYTES, password_sha1,
+    BREACH_FILTER_FALSE_POSITIVE_RATE, BREACH_FILTER_MAX_FALSE_POSITIVE_RATE, BreachFilter,
+    BreachOracle, Breached, MAX_BREACH_HASHES, MAX_BREACH_LINE_BYTES, password_sha1,
 };
 pub use context::{Context, MAX_CONTEXT_WORD_CHARS, MAX_CONTEXT_WORDS, MIN_CONTEXT_WORD_CHARS};
 pub use normalize::Normalization;
