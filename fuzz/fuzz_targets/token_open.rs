@@ -1,0 +1,72 @@
+//! Token decoding: any input is refused or accepted without panicking, and no change to a valid
+//! token ever verifies.
+#![no_main]
+
+use std::time::Duration;
+
+use acctsec_core::rng::{TryCryptoRng, TryRng};
+use acctsec_core::{Purpose, Timestamp, UserId};
+use acctsec_token::{BindingKey, KeyRing, SigningKey, Tokens};
+use libfuzzer_sys::fuzz_target;
+
+/// A fixed nonce source, so the valid token is the same on every run.
+struct Fixed;
+impl TryRng for Fixed {
+    type Error = std::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(7)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(7)
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        dst.fill(7);
+        Ok(())
+    }
+}
+impl TryCryptoRng for Fixed {}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(key) = SigningKey::from_bytes(&[1; 32]) else {
+        return;
+    };
+    let Ok(binding_key) = BindingKey::from_bytes(&[2; 32]) else {
+        return;
+    };
+    let tokens = Tokens::new(KeyRing::new(key), binding_key);
+    let user = UserId::from(7_u64);
+    let binding = tokens.binding_key().bind(&user, &[b"state"]);
+    let now = Timestamp::from_unix_secs(1_800_000_000);
+    let purpose = Purpose::PASSWORD_RESET;
+
+    // Arbitrary text: never panics.
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = tokens.verify(text, &purpose, &binding, now);
+    }
+
+    // A valid token changed by the input: verifies only if the change left it identical.
+    let Ok(issued) = tokens.issue(
+        &purpose,
+        &user,
+        &binding,
+        Duration::from_secs(900),
+        now,
+        &mut Fixed,
+    ) else {
+        return;
+    };
+    let original = issued.token.expose().as_bytes().to_vec();
+    let mut changed = original.clone();
+    for chunk in data.chunks(2) {
+        if let [at, byte] = *chunk {
+            let i = usize::from(at) % changed.len();
+            changed[i] = byte;
+        } else if let [byte] = *chunk {
+            changed.push(byte);
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(&changed) {
+        let verified = tokens.verify(text, &purpose, &binding, now).is_ok();
+        assert_eq!(verified, changed == original, "a changed token verified");
+    }
+});
