@@ -1,0 +1,38 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod geo;
+mod rba;
+mod travel;
+
+pub use geo::{CountryCode, Geo, GeoLookup, Location};
+pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord};
+pub use travel::{
+    DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_KM, ImpossibleTravel, impossible_travel,
+};
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a value or a log row could not be read. Messages name what and where, never the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A value out of its bounds.
+    #[error("invalid {0}: {1}")]
+    Invalid(&'static str, &'static str),
+    /// A log row that could not be read; reading goes on with the next row.
+    #[error("line {line}: {reason}")]
+    Row {
+        /// The line, from 1.
+        line: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The input could not be read.
+    #[error("line {line}: the input could not be read")]
+    Io {
+        /// The line being read.
+        line: usize,
+    },
+}

@@ -1,0 +1,294 @@
+//! Reading login logs in the schema of the public "Login Data Set for Risk-Based
+//! Authentication" (Wiefling et al., ACM TOPS 2022): one row per sign-in attempt, with attack
+//! labels.
+
+use std::io::BufRead;
+use std::net::IpAddr;
+
+use acctsec_core::{Timestamp, UserAgent};
+
+use crate::geo::CountryCode;
+use crate::{Error, Result};
+
+/// The longest line read, bytes; a longer row is reported and skipped.
+pub const MAX_RBA_LINE_BYTES: usize = 8 * 1024;
+/// The columns, in order.
+pub const RBA_COLUMNS: [&str; 16] = [
+    "index",
+    "Login Timestamp",
+    "User ID",
+    "Round-Trip Time [ms]",
+    "IP Address",
+    "Country",
+    "Region",
+    "City",
+    "ASN",
+    "User Agent String",
+    "Browser Name and Version",
+    "OS Name and Version",
+    "Device Type",
+    "Login Successful",
+    "Is Attack IP",
+    "Is Account Takeover",
+];
+
+/// One sign-in attempt of the data set. Unknown values (`-` or empty) are `None`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RbaRecord {
+    /// The row's index.
+    pub index: u64,
+    /// When.
+    pub at: Timestamp,
+    /// The (pseudonymised, signed 64-bit) user.
+    pub user: i64,
+    /// Round-trip time, ms.
+    pub rtt_ms: Option<f64>,
+    /// The client's address (synthetic 10.x addresses in the public set).
+    pub ip: IpAddr,
+    /// Country.
+    pub country: Option<CountryCode>,
+    /// Region.
+    pub region: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Autonomous system number.
+    pub asn: Option<u32>,
+    /// The raw user agent.
+    pub user_agent: UserAgent,
+    /// Browser name and version, as the data set parsed it.
+    pub browser: Option<String>,
+    /// Operating system name and version.
+    pub os: Option<String>,
+    /// Device type (`mobile`, `desktop`, …).
+    pub device_type: Option<String>,
+    /// Whether the password was right.
+    pub success: bool,
+    /// Whether the address belongs to a known attacker.
+    pub attack_ip: bool,
+    /// Whether the attempt was an account takeover.
+    pub account_takeover: bool,
+}
+
+/// Reads [`RbaRecord`]s from a CSV stream with the data set's header. Each row is parsed on its
+/// own: a malformed row yields an error naming its line, and reading goes on with the next one.
+#[derive(Debug)]
+pub struct RbaReader<R> {
+    input: R,
+    line: usize,
+    buf: Vec<u8>,
+    fields: Vec<String>,
+}
+
+impl<R: BufRead> RbaReader<R> {
+    /// Reads and checks the header.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Row`] for line 1 if the header is missing or not the data set's.
+    pub fn new(input: R) -> Result<Self> {
+        let mut reader = Self {
+            input,
+            line: 0,
+            buf: Vec::new(),
+            fields: Vec::new(),
+        };
+        let header = reader.next_line().ok_or(Error::Row {
+            line: 1,
+            reason: "no header",
+        })??;
+        let columns = split_fields(&header, &mut reader.fields)
+            .map_err(|reason| Error::Row { line: 1, reason });
+        columns?;
+        let names: Vec<&str> = reader
+            .fields
+            .iter()
+            .map(|f| f.trim_start_matches('\u{feff}'))
+            .collect();
+        if names != RBA_COLUMNS {
+            return Err(Error::Row {
+                line: 1,
+                reason: "not the data set's header",
+            });
+        }
+        Ok(reader)
+    }
+
+    /// The next line as text, bounded; `None` at the end.
+    fn next_line(&mut self) -> Option<Result<String>> {
+        self.buf.clear();
+        self.line += 1;
+        let line = self.line;
+        let limit = u64::try_from(MAX_RBA_LINE_BYTES + 1).unwrap_or(u64::MAX);
+        match std::io::Read::take(&mut self.input, limit).read_until(b'\n', &mut self.buf) {
+            Ok(0) => None,
+            Ok(_) if self.buf.len() > MAX_RBA_LINE_BYTES && self.buf.last() != Some(&b'\n') => {
+                // Skip the rest of the overlong line, then report it.
+                let mut rest = Vec::new();
+                loop {
+                    rest.clear();
+                    match std::io::Read::take(&mut self.input, limit).read_until(b'\n', &mut rest) {
+                        Ok(0) => break,
+                        Ok(_) if rest.last() == Some(&b'\n') => break,
+                        Ok(_) => {}
+                        Err(_) => return Some(Err(Error::Io { line })),
+                    }
+                }
+                Some(Err(Error::Row {
+                    line,
+                    reason: "line too long",
+                }))
+            }
+            Ok(_) => {
+                while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
+                    self.buf.pop();
+                }
+                Some(
+                    String::from_utf8(std::mem::take(&mut self.buf)).map_err(|_| Error::Row {
+                        line,
+                        reason: "not UTF-8",
+                    }),
+                )
+            }
+            Err(_) => Some(Err(Error::Io { line })),
+        }
+    }
+
+    fn record(&mut self, text: &str) -> std::result::Result<RbaRecord, &'static str> {
+        split_fields(text, &mut self.fields)?;
+        let f = &self.fields;
+        if f.len() != RBA_COLUMNS.len() {
+            return Err("wrong number of columns");
+        }
+        let known = |s: &str| (!s.is_empty() && s != "-").then(|| s.to_owned());
+        let flag = |s: &str| match s {
+            "True" | "true" => Ok(true),
+            "False" | "false" => Ok(false),
+            _ => Err("expected True or False"),
+        };
+        Ok(RbaRecord {
+            index: f[0].parse().map_err(|_| "bad index")?,
+            at: f[1].parse().map_err(|_| "bad timestamp")?,
+            user: f[2].parse().map_err(|_| "bad user id")?,
+            rtt_ms: match f[3].as_str() {
+                "" => None,
+                rtt => Some(
+                    rtt.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite() && *v >= 0.0)
+                        .ok_or("bad round-trip time")?,
+                ),
+            },
+            ip: f[4].parse().map_err(|_| "bad IP address")?,
+            country: match f[5].as_str() {
+                "" | "-" => None,
+                c => Some(CountryCode::new(c).map_err(|_| "bad country")?),
+            },
+            region: known(&f[6]),
+            city: known(&f[7]),
+            asn: match f[8].as_str() {
+                "" | "-" => None,
+                asn => Some(asn.parse().map_err(|_| "bad ASN")?),
+            },
+            user_agent: UserAgent::new(&f[9]),
+            browser: known(&f[10]),
+            os: known(&f[11]),
+            device_type: known(&f[12]),
+            success: flag(&f[13])?,
+            attack_ip: flag(&f[14])?,
+            account_takeover: flag(&f[15])?,
+        })
+    }
+}
+
+impl<R: BufRead> Iterator for RbaReader<R> {
+    type Item = Result<RbaRecord>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let text = match self.next_line()? {
+                Ok(text) => text,
+                Err(e) => return Some(Err(e)),
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            let line = self.line;
+            return Some(
+                self.record(&text)
+                    .map_err(|reason| Error::Row { line, reason }),
+            );
+        }
+    }
+}
+
+/// Splits one CSV line (RFC 4180: fields in double quotes may hold commas, `""` is a quote) into
+/// `out`.
+fn split_fields(line: &str, out: &mut Vec<String>) -> std::result::Result<(), &'static str> {
+    out.clear();
+    let mut chars = line.chars().peekable();
+    loop {
+        let mut field = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        field.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => field.push(c),
+                    None => return Err("unterminated quoted field"),
+                }
+            }
+            match chars.next() {
+                Some(',') => out.push(field),
+                None => {
+                    out.push(field);
+                    return Ok(());
+                }
+                Some(_) => return Err("text after a quoted field"),
+            }
+        } else {
+            loop {
+                match chars.next() {
+                    Some(',') => break,
+                    Some('"') => return Err("quote inside an unquoted field"),
+                    Some(c) => field.push(c),
+                    None => {
+                        out.push(field);
+                        return Ok(());
+                    }
+                }
+            }
+            out.push(field);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_split_like_rfc_4180() {
+        let mut out = Vec::new();
+        split_fields(r#"a,"b, c","say ""hi""",,-"#, &mut out).unwrap();
+        assert_eq!(out, ["a", "b, c", r#"say "hi""#, "", "-"]);
+        assert_eq!(
+            split_fields(r#"a,"open"#, &mut out),
+            Err("unterminated quoted field")
+        );
+        assert_eq!(
+            split_fields(r#"a,"x"y"#, &mut out),
+            Err("text after a quoted field")
+        );
+        assert_eq!(
+            split_fields(r#"a,b"c"#, &mut out),
+            Err("quote inside an unquoted field")
+        );
+        split_fields("", &mut out).unwrap();
+        assert_eq!(out, [""]);
+    }
+}

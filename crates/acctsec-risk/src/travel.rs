@@ -1,0 +1,166 @@
+//! Impossible travel: two sign-ins too far apart for the time between them.
+
+use std::time::Duration;
+
+use acctsec_core::Timestamp;
+
+use crate::geo::Location;
+
+/// The fastest plausible travel speed: 805 km/h, a jet airliner (Okta's documented default).
+pub const DEFAULT_MAX_SPEED_KMH: f64 = 805.0;
+/// Moves shorter than this are never impossible travel: geolocation of consumer networks is
+/// often off by tens of kilometres (about 100 km, as Okta ignores).
+pub const DEFAULT_MIN_DISTANCE_KM: f64 = 100.0;
+
+/// A move between two sign-ins that no traveller could make.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct ImpossibleTravel {
+    /// Great-circle distance, km.
+    pub distance_km: f64,
+    /// Time between the sign-ins.
+    pub elapsed: Duration,
+    /// The speed the move would need, km/h.
+    pub speed_kmh: f64,
+}
+
+impl ImpossibleTravel {
+    /// A sentence for the owner, such as "travelled 9,400 km in 2 hours".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let km = self.distance_km.round();
+        let minutes = self.elapsed.as_secs() / 60;
+        let time = match minutes {
+            0 => "under a minute".to_owned(),
+            1..=119 => format!("{minutes} minutes"),
+            _ => format!("{} hours", minutes / 60),
+        };
+        format!("travelled {} km in {time}", thousands(km))
+    }
+}
+
+fn thousands(km: f64) -> String {
+    // `km` is a rounded, non-negative distance on Earth (< 20,100 km).
+    let digits = format!("{km:.0}");
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Checks a move from `from` at `then` to `to` at `now` against a speed limit, ignoring moves
+/// within the two locations' accuracy radii or under `min_distance_km`.
+#[must_use]
+pub fn impossible_travel(
+    from: &Location,
+    then: Timestamp,
+    to: &Location,
+    now: Timestamp,
+    max_speed_kmh: f64,
+    min_distance_km: f64,
+) -> Option<ImpossibleTravel> {
+    let distance_km = from.distance_km(to);
+    let uncertainty = from.accuracy_km() + to.accuracy_km();
+    if distance_km < min_distance_km || distance_km <= uncertainty {
+        return None;
+    }
+    // A move is judged on the distance the locations can't explain.
+    let unexplained_km = distance_km - uncertainty;
+    let elapsed = now.duration_since(then).unwrap_or_default();
+    let hours = elapsed.as_secs_f64() / 3600.0;
+    let speed_kmh = if hours > 0.0 {
+        unexplained_km / hours
+    } else {
+        f64::INFINITY
+    };
+    (speed_kmh > max_speed_kmh).then_some(ImpossibleTravel {
+        distance_km,
+        elapsed,
+        speed_kmh,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(lat: f64, lon: f64, acc: f64) -> Location {
+        Location::new(lat, lon, acc).unwrap()
+    }
+
+    const HOUR: i64 = 3600;
+
+    #[test]
+    fn nine_thousand_km_in_an_hour_is_flagged() {
+        // Oslo to Rio de Janeiro, about 10,300 km, in one hour.
+        let t = impossible_travel(
+            &at(59.91, 10.75, 5.0),
+            Timestamp::from_unix_secs(0),
+            &at(-22.91, -43.17, 5.0),
+            Timestamp::from_unix_secs(HOUR),
+            DEFAULT_MAX_SPEED_KMH,
+            DEFAULT_MIN_DISTANCE_KM,
+        )
+        .expect("flagged");
+        assert!(t.distance_km > 9_000.0);
+        assert!(t.speed_kmh > 9_000.0);
+        assert!(
+            t.describe().starts_with("travelled 10,"),
+            "{}",
+            t.describe()
+        );
+    }
+
+    #[test]
+    fn ordinary_moves_are_not_flagged() {
+        // Oslo to Bergen (about 305 km) in three hours: 100 km/h.
+        let none = impossible_travel(
+            &at(59.91, 10.75, 5.0),
+            Timestamp::from_unix_secs(0),
+            &at(60.39, 5.32, 5.0),
+            Timestamp::from_unix_secs(3 * HOUR),
+            DEFAULT_MAX_SPEED_KMH,
+            DEFAULT_MIN_DISTANCE_KM,
+        );
+        assert_eq!(none, None);
+        // 300 km apart in one minute, but both locations are only known to within 200 km.
+        let fuzzy = impossible_travel(
+            &at(59.91, 10.75, 200.0),
+            Timestamp::from_unix_secs(0),
+            &at(60.39, 5.32, 200.0),
+            Timestamp::from_unix_secs(60),
+            DEFAULT_MAX_SPEED_KMH,
+            DEFAULT_MIN_DISTANCE_KM,
+        );
+        assert_eq!(fuzzy, None);
+        // 80 km in no time: under the minimum distance.
+        let near = impossible_travel(
+            &at(59.91, 10.75, 1.0),
+            Timestamp::from_unix_secs(0),
+            &at(59.50, 11.90, 1.0),
+            Timestamp::from_unix_secs(0),
+            DEFAULT_MAX_SPEED_KMH,
+            DEFAULT_MIN_DISTANCE_KM,
+        );
+        assert_eq!(near, None);
+    }
+
+    #[test]
+    fn the_same_instant_far_away_is_flagged_and_described() {
+        let t = impossible_travel(
+            &at(0.0, 0.0, 0.0),
+            Timestamp::from_unix_secs(10),
+            &at(0.0, 10.0, 0.0),
+            Timestamp::from_unix_secs(10),
+            DEFAULT_MAX_SPEED_KMH,
+            DEFAULT_MIN_DISTANCE_KM,
+        )
+        .expect("flagged");
+        assert!(t.speed_kmh.is_infinite());
+        assert_eq!(t.describe(), "travelled 1,112 km in under a minute");
+    }
+}

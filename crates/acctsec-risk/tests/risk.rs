@@ -1,0 +1,154 @@
+//! The login-log reader against the public data set's own rows, and against broken input.
+
+// Test code: unwrapping and panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::io::Cursor;
+
+use acctsec_risk::{Error, MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord};
+use proptest::prelude::*;
+
+const SAMPLE: &str = include_str!("../../../testdata/rba-login-sample.csv");
+
+fn header() -> String {
+    RBA_COLUMNS.join(",")
+}
+
+fn read_all(text: &str) -> Vec<Result<RbaRecord, Error>> {
+    RbaReader::new(Cursor::new(text.as_bytes()))
+        .unwrap()
+        .collect()
+}
+
+#[test]
+fn the_public_sample_reads_whole() {
+    let rows: Vec<RbaRecord> = read_all(SAMPLE).into_iter().map(Result::unwrap).collect();
+    assert_eq!(
+        rows.len(),
+        19,
+        "the header and the first 19 rows of the public set"
+    );
+    let first = &rows[0];
+    assert_eq!(first.index, 0);
+    assert_eq!(first.at.to_string(), "2020-02-03T12:43:30.772Z");
+    assert_eq!(first.user, -4_324_475_583_306_591_935);
+    assert_eq!(first.rtt_ms, None);
+    assert_eq!(first.ip.to_string(), "10.0.65.171");
+    assert_eq!(first.country.map(|c| c.to_string()).as_deref(), Some("NO"));
+    assert_eq!(
+        (first.region.as_deref(), first.city.as_deref()),
+        (None, None)
+    );
+    assert_eq!(first.asn, Some(29_695));
+    // An unbalanced parenthesis, unquoted, kept as it is.
+    assert!(
+        first
+            .user_agent
+            .as_str()
+            .ends_with("(Chrome variation/248113")
+    );
+    assert_eq!(first.browser.as_deref(), Some("Firefox 20.0.0.1618"));
+    assert_eq!(first.device_type.as_deref(), Some("mobile"));
+    assert!(!first.success && !first.attack_ip && !first.account_takeover);
+    // A quoted user agent with commas inside.
+    assert!(
+        rows[1]
+            .user_agent
+            .as_str()
+            .contains("(KHTML, like Gecko Chrome/46.0.2490.76")
+    );
+    assert_eq!(rows[1].ip.to_string(), "194.87.207.6");
+    // A region and a city, and a successful sign-in.
+    assert_eq!(
+        (rows[2].region.as_deref(), rows[2].city.as_deref()),
+        (Some("Vestland"), Some("Urangsvag"))
+    );
+    assert!(rows[2].success);
+    assert!(
+        rows.windows(2).all(|w| w[0].at <= w[1].at),
+        "the log is in time order"
+    );
+}
+
+#[test]
+fn a_bad_row_is_reported_with_its_line_and_reading_goes_on() {
+    let good = SAMPLE.lines().nth(1).unwrap();
+    let text = format!(
+        "{}\n{good}\n{}\n{good}\nnot,enough,columns\n{}\n{good}\n",
+        header(),
+        good.replacen("2020-02-03", "2020-02-30", 1),
+        "x".repeat(MAX_RBA_LINE_BYTES + 100),
+    );
+    let rows = read_all(&text);
+    let summary: Vec<Result<u64, (usize, &str)>> = rows
+        .iter()
+        .map(|r| match r {
+            Ok(rec) => Ok(rec.index),
+            Err(Error::Row { line, reason }) => Err((*line, *reason)),
+            Err(e) => panic!("{e}"),
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            Ok(0),
+            Err((3, "bad timestamp")),
+            Ok(0),
+            Err((5, "wrong number of columns")),
+            Err((6, "line too long")),
+            Ok(0),
+        ]
+    );
+}
+
+#[test]
+fn the_header_must_be_the_data_set_s() {
+    for text in ["", "a,b,c\n1,2,3\n", &header().replace("ASN", "AS Number")] {
+        assert!(
+            matches!(
+                RbaReader::new(Cursor::new(text.as_bytes())),
+                Err(Error::Row { line: 1, .. })
+            ),
+            "{text:?}"
+        );
+    }
+    // A byte-order mark before the header is tolerated.
+    assert!(RbaReader::new(Cursor::new(format!("\u{feff}{}\n", header()).into_bytes())).is_ok());
+}
+
+#[test]
+fn field_values_are_checked() {
+    let good = SAMPLE.lines().nth(1).unwrap().to_owned();
+    for (from, to, reason) in [
+        ("-4324475583306591935", "user-7", "bad user id"),
+        ("10.0.65.171", "10.0.65.999", "bad IP address"),
+        (",NO,", ",NOR,", "bad country"),
+        (",29695,", ",AS29695,", "bad ASN"),
+        (
+            "False,False,False",
+            "False,Maybe,False",
+            "expected True or False",
+        ),
+        ("0,2020", "-1,2020", "bad index"),
+    ] {
+        let row = good.replacen(from, to, 1);
+        assert_ne!(row, good, "{from}");
+        let got = read_all(&format!("{}\n{row}\n", header()));
+        assert!(
+            matches!(got.as_slice(), [Err(Error::Row { line: 2, reason: r })] if *r == reason),
+            "{from}: {got:?}"
+        );
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_input_reads_without_panicking(body in prop::collection::vec(any::<u8>(), 0..3000), rows in prop::collection::vec("[ -~]{0,200}", 0..20)) {
+        let mut text = header().into_bytes();
+        text.push(b'\n');
+        text.extend_from_slice(&body);
+        for _ in RbaReader::new(Cursor::new(text)).unwrap() {}
+        let text = format!("{}\n{}", header(), rows.join("\n"));
+        for _ in RbaReader::new(Cursor::new(text.into_bytes())).unwrap() {}
+    }
+}
