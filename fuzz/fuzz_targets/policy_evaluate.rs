@@ -12,5 +12,5 @@ fuzz_target!(|data: &[u8]| {
     let (words, password) = text.split_once('\n').unwrap_or(("", text));
     let context = Context::new().with_user_words(words).with_site_words(words);
     let _ = Policy::default().evaluate(&Password::new(password), &context);
-    let _ = Policy::classic().evaluate(&Password::new(password), &Context::new());
+    let _ = Policy::insecure_classic().evaluate(&Password::new(password), &Context::new());
 });

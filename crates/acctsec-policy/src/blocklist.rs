@@ -1,5 +1,7 @@
 //! [`Blocklist`]: a host's list of forbidden passwords, compact and case-insensitive.
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::{Error, Result};
 
 /// The most entries a blocklist holds.
@@ -8,7 +10,8 @@ pub const MAX_BLOCKLIST_ENTRIES: usize = 10_000_000;
 pub const MAX_BLOCKLIST_ENTRY_BYTES: usize = 256;
 
 /// Passwords a host forbids (its own leaks, product words, local favourites), matched
-/// case-insensitively after the policy's normalisation.
+/// case-insensitively; entries are NFKC-normalised like passwords. `Debug` shows only how many
+/// entries there are.
 ///
 /// Stored as one sorted, lower-cased text with an offset per entry: about the size of the list
 /// plus four bytes an entry, searched by binary search.
@@ -22,7 +25,7 @@ pub const MAX_BLOCKLIST_ENTRY_BYTES: usize = 256;
 /// assert_eq!(list.len(), 2);
 /// # Ok::<(), acctsec_policy::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Blocklist {
     text: String,
     starts: Vec<u32>,
@@ -49,7 +52,7 @@ impl Blocklist {
             if entries.len() == MAX_BLOCKLIST_ENTRIES {
                 return Err(Error::Blocklist("too many entries"));
             }
-            entries.push(line.to_lowercase());
+            entries.push(line.nfkc().collect::<String>().to_lowercase());
         }
         entries.sort_unstable();
         entries.dedup();
@@ -100,6 +103,15 @@ impl Blocklist {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl std::fmt::Debug for Blocklist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The entries may be the host's own leaked passwords: only their number is shown.
+        f.debug_struct("Blocklist")
+            .field("entries", &self.len())
+            .finish()
     }
 }
 

@@ -17,8 +17,9 @@ pub const BREACH_FILTER_FALSE_POSITIVE_RATE: f64 = 1.0 / 65_536.0;
 pub const BREACH_FILTER_MAX_FALSE_POSITIVE_RATE: f64 = 2.5e-5;
 /// The longest line [`BreachFilter::from_hash_lines`] accepts, bytes.
 pub const MAX_BREACH_LINE_BYTES: usize = 64;
-/// The most hashes a filter is built from (the public corpus holds under a billion).
-pub const MAX_BREACH_HASHES: usize = 4_000_000_000;
+/// The most hashes a filter is built from: 2^31 (the public corpus holds under a billion; `xorf`'s
+/// 32-bit sizes overflow near 3.8 billion).
+pub const MAX_BREACH_HASHES: usize = 1 << 31;
 
 const MAGIC: &[u8; 12] = b"acctsec-bf16";
 const FORMAT_VERSION: u8 = 1;
@@ -76,7 +77,7 @@ pub fn password_sha1(password: &Password) -> [u8; 20] {
 /// assert!(again.contains(&password_sha1(&Password::new("123456"))));
 /// # Ok::<(), acctsec_policy::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BreachFilter {
     filter: BinaryFuse16,
     hashes: u64,
@@ -217,15 +218,20 @@ impl BreachFilter {
         if body.len() % 2 != 0 {
             return Err(bad("truncated fingerprints"));
         }
-        // The descriptor must address only fingerprints that exist, or a lookup would index out of
-        // bounds: a key's three positions lie in the segment of its first and the two after it,
-        // so the fingerprints must span every segment of segment_count_length plus two more.
+        // The descriptor must be one `xorf` itself builds, or a lookup could index past the
+        // fingerprints: whole segments, at least one, and exactly two more segments of slack.
         let d = &descriptor;
-        let fingerprints = u64::try_from(body.len() / 2).unwrap_or(0);
-        let segment = u64::from(d.segment_length);
+        let fingerprints = u64::try_from(body.len() / 2).unwrap_or(u64::MAX);
+        let (segment, count_length) = (
+            u64::from(d.segment_length),
+            u64::from(d.segment_count_length),
+        );
         let consistent = d.segment_length.is_power_of_two()
             && d.segment_length_mask == d.segment_length - 1
-            && (u64::from(d.segment_count_length).div_ceil(segment) + 2) * segment <= fingerprints;
+            && count_length >= segment
+            && count_length % segment == 0
+            && fingerprints == count_length + 2 * segment
+            && fingerprints <= u64::from(u32::MAX);
         if !consistent {
             return Err(bad("inconsistent breach filter"));
         }
@@ -240,6 +246,15 @@ impl BreachFilter {
             },
             hashes,
         })
+    }
+}
+
+impl std::fmt::Debug for BreachFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BreachFilter")
+            .field("hashes", &self.hashes)
+            .field("fingerprints", &self.filter.fingerprints.len())
+            .finish()
     }
 }
 

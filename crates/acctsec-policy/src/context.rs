@@ -54,8 +54,9 @@ impl Context {
         Self::default()
     }
 
-    /// Adds the email's local part (whole and split at `.`, `_`, `-`, `+`) and its domain's
-    /// labels other than the top level.
+    /// Adds the email's local part, whole and split at `.`, `_`, `-`, `+`. Not the domain: for
+    /// most people it is a mail provider's (`live`, `outlook`), and refusing those words would
+    /// refuse good passwords; a host whose users' domains are its own adds them as site words.
     #[must_use]
     pub fn with_email(mut self, email: &Email) -> Self {
         let total = self.user.len() + self.site.len();
@@ -63,15 +64,7 @@ impl Context {
         let whole = std::iter::once(local.clone()).filter(|w| {
             (MIN_CONTEXT_WORD_CHARS..=MAX_CONTEXT_WORD_CHARS).contains(&w.chars().count())
         });
-        let labels: Vec<&str> = email.domain().split('.').collect();
-        let domain = labels
-            .get(..labels.len().saturating_sub(1))
-            .unwrap_or_default()
-            .join(" ");
-        let words: Vec<String> = whole
-            .chain(words_of(&local))
-            .chain(words_of(&domain))
-            .collect();
+        let words: Vec<String> = whole.chain(words_of(&local)).collect();
         push_bounded(&mut self.user, total, words.into_iter());
         self
     }

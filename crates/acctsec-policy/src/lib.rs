@@ -16,14 +16,14 @@ pub use breach::{
 pub use context::{Context, MAX_CONTEXT_WORD_CHARS, MAX_CONTEXT_WORDS, MIN_CONTEXT_WORD_CHARS};
 pub use normalize::Normalization;
 pub use policy::{
-    AgeAdvice, Assessment, BreachFailure, Composition, DEFAULT_MAX_BYTES, DEFAULT_MIN_LENGTH,
-    DEFAULT_MIN_LENGTH_WITH_SECOND_FACTOR, DEFAULT_MIN_SCORE, MAX_LOOKALIKE_KINDS, MAX_MAX_BYTES,
-    MIN_MAX_BYTES, Policy, PolicyBuilder, STRENGTH_WINDOW_CHARS, Strength, Violation,
-    ViolationCode,
+    AgeAdvice, Assessment, BreachCheck, BreachFailure, Composition, DEFAULT_MAX_BYTES,
+    DEFAULT_MIN_LENGTH, DEFAULT_MIN_LENGTH_WITH_SECOND_FACTOR, DEFAULT_MIN_SCORE,
+    MAX_LOOKALIKE_KINDS, MAX_MAX_BYTES, MIN_MAX_BYTES, Policy, PolicyBuilder,
+    STRENGTH_WINDOW_CHARS, Strength, Violation, ViolationCode,
 };
 pub use range::{
-    DEFAULT_RANGE_CACHE, DEFAULT_RANGE_TIMEOUT, MAX_RANGE_RESPONSE_BYTES, RangeOracle,
-    RangeTransport,
+    DEFAULT_RANGE_CACHE_BYTES, DEFAULT_RANGE_TIMEOUT, MAX_RANGE_ENTRIES, MAX_RANGE_RESPONSE_BYTES,
+    RangeOracle, RangeTransport,
 };
 
 /// Result alias of this crate.

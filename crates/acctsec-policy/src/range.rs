@@ -16,13 +16,21 @@ use crate::{Error, Result};
 pub const MAX_RANGE_RESPONSE_BYTES: usize = 1024 * 1024;
 /// The default time the transport may take for one range: 2 seconds.
 pub const DEFAULT_RANGE_TIMEOUT: Duration = Duration::from_secs(2);
-/// The default number of ranges kept in the cache: 256 (about 10 MB).
-pub const DEFAULT_RANGE_CACHE: usize = 256;
+/// The most entries one range response may hold (real ones hold about 800 to 1,000, padding
+/// included).
+pub const MAX_RANGE_ENTRIES: usize = 4096;
+/// The default size of the range cache: 16 MiB (a few hundred real ranges).
+pub const DEFAULT_RANGE_CACHE_BYTES: usize = 16 * 1024 * 1024;
+/// Bytes a cached entry costs, counted generously (a 35-character suffix, a count, the map's
+/// overhead).
+const ENTRY_COST_BYTES: usize = 96;
 
 /// The host's HTTP client for the range API: given a five-digit upper-case hexadecimal prefix,
 /// returns the response body — lines of `SUFFIX:COUNT`, the 35 remaining hexadecimal digits of
 /// each breached SHA-1 with that prefix and how often it was seen (entries with a count of 0 are
-/// padding). It must give up after `timeout`, and should ask the service to pad responses.
+/// padding). It must give up after `timeout`, stop reading a body at
+/// [`MAX_RANGE_RESPONSE_BYTES`] (the oracle refuses longer ones, but only a transport can avoid
+/// holding them), and should ask the service to pad responses.
 pub trait RangeTransport: Send + Sync {
     /// Fetches the range for `prefix`.
     ///
@@ -43,9 +51,15 @@ type Range = Arc<HashMap<String, u64>>;
 struct Cache {
     ranges: HashMap<String, Range>,
     order: VecDeque<String>,
+    bytes: usize,
 }
 
-/// A [`BreachOracle`] over the range protocol, with a bounded cache of ranges already fetched.
+fn cost(range: &Range) -> usize {
+    (range.len() + 1) * ENTRY_COST_BYTES
+}
+
+/// A [`BreachOracle`] over the range protocol, with a cache of ranges already fetched, bounded in
+/// bytes.
 /// Only the first five hexadecimal digits of a password's SHA-1 are sent; the match is made here.
 ///
 /// Whether an unreachable service lets passwords through is the caller's explicit choice:
@@ -54,7 +68,7 @@ struct Cache {
 pub struct RangeOracle<T> {
     transport: T,
     timeout: Duration,
-    capacity: usize,
+    capacity_bytes: usize,
     cache: Mutex<Cache>,
 }
 
@@ -62,19 +76,19 @@ impl<T> fmt::Debug for RangeOracle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RangeOracle")
             .field("timeout", &self.timeout)
-            .field("capacity", &self.capacity)
+            .field("capacity_bytes", &self.capacity_bytes)
             .finish_non_exhaustive()
     }
 }
 
 impl<T: RangeTransport> RangeOracle<T> {
-    /// An oracle with [`DEFAULT_RANGE_TIMEOUT`] and a cache of [`DEFAULT_RANGE_CACHE`] ranges.
+    /// An oracle with [`DEFAULT_RANGE_TIMEOUT`] and a cache of [`DEFAULT_RANGE_CACHE_BYTES`].
     #[must_use]
     pub fn new(transport: T) -> Self {
         Self {
             transport,
             timeout: DEFAULT_RANGE_TIMEOUT,
-            capacity: DEFAULT_RANGE_CACHE,
+            capacity_bytes: DEFAULT_RANGE_CACHE_BYTES,
             cache: Mutex::new(Cache::default()),
         }
     }
@@ -92,10 +106,10 @@ impl<T: RangeTransport> RangeOracle<T> {
         &self.transport
     }
 
-    /// Sets how many ranges are kept (0 turns the cache off).
+    /// Sets how many bytes of ranges are kept, oldest evicted first (0 turns the cache off).
     #[must_use]
-    pub fn with_cache_capacity(mut self, ranges: usize) -> Self {
-        self.capacity = ranges;
+    pub fn with_cache_bytes(mut self, bytes: usize) -> Self {
+        self.capacity_bytes = bytes;
         self
     }
 
@@ -105,16 +119,22 @@ impl<T: RangeTransport> RangeOracle<T> {
     }
 
     fn remember(&self, prefix: &str, range: Range) {
-        if self.capacity == 0 {
+        let size = cost(&range);
+        if size > self.capacity_bytes {
             return;
         }
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.ranges.insert(prefix.to_owned(), range).is_none() {
-            cache.order.push_back(prefix.to_owned());
+        match cache.ranges.insert(prefix.to_owned(), range) {
+            Some(previous) => cache.bytes -= cost(&previous),
+            None => cache.order.push_back(prefix.to_owned()),
         }
-        while cache.order.len() > self.capacity {
-            if let Some(oldest) = cache.order.pop_front() {
-                cache.ranges.remove(&oldest);
+        cache.bytes += size;
+        while cache.bytes > self.capacity_bytes {
+            let Some(oldest) = cache.order.pop_front() else {
+                break;
+            };
+            if let Some(evicted) = cache.ranges.remove(&oldest) {
+                cache.bytes -= cost(&evicted);
             }
         }
     }
