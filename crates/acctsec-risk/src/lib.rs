@@ -2,10 +2,12 @@
 #![forbid(unsafe_code)]
 
 mod geo;
+mod model;
 mod rba;
 mod travel;
 
 pub use geo::{CountryCode, Geo, GeoLookup, Location};
+pub use model::{Feature, History, Observation, RiskScore};
 pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord};
 pub use travel::{
     DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_KM, ImpossibleTravel, impossible_travel,

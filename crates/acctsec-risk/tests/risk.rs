@@ -5,7 +5,10 @@
 
 use std::io::Cursor;
 
-use acctsec_risk::{Error, MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord};
+use acctsec_core::UserId;
+use acctsec_risk::{
+    Error, History, MAX_RBA_LINE_BYTES, Observation, RBA_COLUMNS, RbaReader, RbaRecord,
+};
 use proptest::prelude::*;
 
 const SAMPLE: &str = include_str!("../../../testdata/rba-login-sample.csv");
@@ -151,4 +154,57 @@ proptest! {
         let text = format!("{}\n{}", header(), rows.join("\n"));
         for _ in RbaReader::new(Cursor::new(text.into_bytes())).unwrap() {}
     }
+}
+
+fn observation(v: &[u8]) -> Observation {
+    let s: Vec<String> = v.iter().map(|b| (b % 4).to_string()).collect();
+    Observation::new([&s[0], &s[1], &s[2]], [&s[3], &s[4], &s[5], &s[6]])
+}
+
+proptest! {
+    #[test]
+    fn scores_are_finite_and_deterministic(
+        logins in prop::collection::vec((0_u64..5, prop::collection::vec(any::<u8>(), 7)), 1..60),
+        attempt in prop::collection::vec(any::<u8>(), 7),
+        who in 0_u64..6,
+    ) {
+        let mut history = History::new();
+        for (user, values) in &logins {
+            history.learn(&UserId::from(*user), &observation(values));
+        }
+        let user = UserId::from(who);
+        let obs = observation(&attempt);
+        let first = history.score(&user, &obs);
+        prop_assert_eq!(first.is_some(), history.logins_of(&user) > 0);
+        if let Some(score) = first {
+            prop_assert!(score.ln.is_finite() && score.value() > 0.0, "{:?}", score);
+            prop_assert_eq!(history.score(&user, &obs), first);
+            prop_assert_eq!(history.clone().score(&user, &obs), first);
+        }
+    }
+}
+
+#[test]
+fn the_public_sample_replays_through_the_model() {
+    // Score each successful sign-in before learning it, as the evaluation will.
+    let mut history = History::new();
+    let mut scored = 0;
+    for record in read_all(SAMPLE)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|r| r.success)
+    {
+        let user = UserId::from(record.user);
+        let obs = Observation::from(&record);
+        if let Some(score) = history.score(&user, &obs) {
+            assert!(score.ln.is_finite());
+            scored += 1;
+        }
+        history.learn(&user, &obs);
+    }
+    assert_eq!(
+        history.logins_of(&UserId::from(-3_284_137_479_262_433_373_i64)),
+        1
+    );
+    assert!(scored <= 19);
 }

@@ -1,0 +1,408 @@
+//! The statistical model after Freeman et al. (NDSS 2016) as evaluated by Wiefling et al. (ACM
+//! TOPS 2022): how much likelier an attempt's features are for an attacker (the population) than
+//! for this user (their history).
+
+use std::collections::{HashMap, HashSet};
+
+use acctsec_core::UserId;
+
+use crate::rba::RbaRecord;
+
+/// A feature with its levels, most specific first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Feature {
+    /// IP address → autonomous system → country.
+    Ip,
+    /// Full user agent → browser name and version → OS name and version → device type.
+    UserAgent,
+}
+
+impl Feature {
+    /// Every feature.
+    pub const ALL: [Self; 2] = [Self::Ip, Self::UserAgent];
+
+    /// The weight of each level, most specific first (the values the data set's authors use for
+    /// it; they sum to 1).
+    #[must_use]
+    pub const fn weights(self) -> &'static [f64] {
+        match self {
+            Self::Ip => &[0.6, 0.3, 0.1],
+            Self::UserAgent => &[
+                0.538_665_384_055_135_9,
+                0.268_045_149_862_566_6,
+                0.188_182_951_001_095_36,
+                0.005_106_515_081_202_152_5,
+            ],
+        }
+    }
+}
+
+/// What the model sees of one sign-in: each feature's value at each level. Unknown values are
+/// kept as their own value (`""`), so "unknown" is something a user can have a history of.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Observation {
+    levels: [Vec<String>; 2],
+}
+
+impl Observation {
+    /// An observation from the IP levels (address, ASN, country) and the user-agent levels (full
+    /// string, browser, OS, device type).
+    #[must_use]
+    pub fn new(ip: [&str; 3], user_agent: [&str; 4]) -> Self {
+        Self {
+            levels: [
+                ip.iter().map(|s| (*s).to_owned()).collect(),
+                user_agent.iter().map(|s| (*s).to_owned()).collect(),
+            ],
+        }
+    }
+
+    fn values(&self, feature: Feature) -> &[String] {
+        &self.levels[feature as usize]
+    }
+}
+
+impl From<&RbaRecord> for Observation {
+    fn from(r: &RbaRecord) -> Self {
+        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        Self {
+            levels: [
+                vec![
+                    r.ip.to_string(),
+                    r.asn.map(|a| a.to_string()).unwrap_or_default(),
+                    r.country.map(|c| c.to_string()).unwrap_or_default(),
+                ],
+                vec![
+                    r.user_agent.as_str().to_owned(),
+                    opt(&r.browser),
+                    opt(&r.os),
+                    opt(&r.device_type),
+                ],
+            ],
+        }
+    }
+}
+
+/// Counts for one feature: per level, value → count.
+#[derive(Debug, Clone, Default)]
+struct FeatureCounts {
+    levels: Vec<HashMap<String, u64>>,
+}
+
+impl FeatureCounts {
+    fn new(levels: usize) -> Self {
+        Self {
+            levels: vec![HashMap::new(); levels],
+        }
+    }
+
+    fn add(&mut self, values: &[String]) {
+        for (level, value) in self.levels.iter_mut().zip(values) {
+            *level.entry(value.clone()).or_default() += 1;
+        }
+    }
+
+    fn count(&self, level: usize, value: &str) -> u64 {
+        self.levels
+            .get(level)
+            .and_then(|l| l.get(value))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct UserCounts {
+    logins: u64,
+    features: Vec<FeatureCounts>,
+}
+
+/// The sign-in history the model scores against: population counts, each user's counts, and for
+/// every most-specific value the distinct values seen below it (for smoothing).
+///
+/// Exact and in memory: this is the model's reference form, for tests and evaluation. Bounded
+/// per-user profiles and population sketches come with the profile store.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    logins: u64,
+    population: Vec<FeatureCounts>,
+    below_first: Vec<HashMap<String, Vec<HashSet<String>>>>,
+    users: HashMap<UserId, UserCounts>,
+}
+
+/// A risk score: how much likelier the attempt is from an attacker than from the user. Kept as
+/// its natural logarithm, so products of many small likelihoods neither underflow nor overflow.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct RiskScore {
+    /// ln of the score.
+    pub ln: f64,
+}
+
+impl RiskScore {
+    /// The score itself.
+    #[must_use]
+    pub fn value(self) -> f64 {
+        self.ln.exp()
+    }
+}
+
+impl History {
+    /// An empty history.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn ensure_shape(&mut self) {
+        if self.population.is_empty() {
+            self.population = Feature::ALL
+                .iter()
+                .map(|f| FeatureCounts::new(f.weights().len()))
+                .collect();
+            self.below_first = vec![HashMap::new(); Feature::ALL.len()];
+        }
+    }
+
+    /// Learns a sign-in (the reference learns only successful ones; so should callers).
+    pub fn learn(&mut self, user: &UserId, observation: &Observation) {
+        self.ensure_shape();
+        self.logins += 1;
+        for feature in Feature::ALL {
+            let values = observation.values(feature);
+            let f = feature as usize;
+            if let Some(counts) = self.population.get_mut(f) {
+                counts.add(values);
+            }
+            if let (Some(first), Some(map)) = (values.first(), self.below_first.get_mut(f)) {
+                let sets = map
+                    .entry(first.clone())
+                    .or_insert_with(|| vec![HashSet::new(); values.len().saturating_sub(1)]);
+                for (set, value) in sets.iter_mut().zip(values.iter().skip(1)) {
+                    set.insert(value.clone());
+                }
+            }
+        }
+        let entry = self
+            .users
+            .entry(user.clone())
+            .or_insert_with(|| UserCounts {
+                logins: 0,
+                features: Feature::ALL
+                    .iter()
+                    .map(|f| FeatureCounts::new(f.weights().len()))
+                    .collect(),
+            });
+        entry.logins += 1;
+        for feature in Feature::ALL {
+            if let Some(counts) = entry.features.get_mut(feature as usize) {
+                counts.add(observation.values(feature));
+            }
+        }
+    }
+
+    /// How many sign-ins `user` has in the history.
+    #[must_use]
+    pub fn logins_of(&self, user: &UserId) -> u64 {
+        self.users.get(user).map_or(0, |u| u.logins)
+    }
+
+    /// The population likelihood of a feature's values.
+    fn population_likelihood(&self, feature: Feature, values: &[String]) -> f64 {
+        let f = feature as usize;
+        let weights = feature.weights();
+        let (Some(counts), Some(below)) = (self.population.get(f), self.below_first.get(f)) else {
+            return 0.0;
+        };
+        let n = self.logins as f64;
+        // Unseen mass: one plus the number of distinct values at every level below the first.
+        let unseen = 1.0
+            + counts
+                .levels
+                .iter()
+                .skip(1)
+                .map(|l| l.len() as f64)
+                .sum::<f64>();
+        let mut total = 0.0;
+        for (level, (weight, value)) in weights.iter().zip(values).enumerate() {
+            let c = counts.count(level, value) as f64;
+            total += if level == 0 {
+                if c > 0.0 {
+                    let below_first = below
+                        .get(value)
+                        .map_or(0, |sets| sets.iter().map(HashSet::len).sum::<usize>());
+                    let u_sub = 1.0 + below_first as f64;
+                    weight * (c / (c + u_sub)) * (c / (n + unseen))
+                } else {
+                    weight / (n + unseen)
+                }
+            } else if c > 0.0 {
+                weight * c / n
+            } else {
+                0.0
+            };
+        }
+        total
+    }
+
+    /// The user's likelihood of a feature's values: a weighted share of their sign-ins per level.
+    fn user_likelihood(user: &UserCounts, feature: Feature, values: &[String]) -> f64 {
+        let Some(counts) = user.features.get(feature as usize) else {
+            return 0.0;
+        };
+        let n = user.logins as f64;
+        feature
+            .weights()
+            .iter()
+            .zip(values)
+            .enumerate()
+            .map(|(level, (weight, value))| weight * counts.count(level, value) as f64 / n)
+            .sum()
+    }
+
+    /// Scores an attempt of `user` against the history, or `None` if the user has no history
+    /// (the model has nothing to compare with: the caller decides, for example by treating a
+    /// first sign-in as medium risk).
+    ///
+    /// `S = Π_features p(value) / p(value | user) × p(user | attack) / p(user | legit)`, where
+    /// `p(user | attack) = 1 / users` and `p(user | legit) = user's sign-ins / all sign-ins`. A
+    /// feature whose values the user has never had at any level counts a ratio of 4.
+    #[must_use]
+    pub fn score(&self, user: &UserId, observation: &Observation) -> Option<RiskScore> {
+        self.score_with(user, observation, &Feature::ALL)
+    }
+
+    /// [`score`](Self::score) over a chosen set of features.
+    #[must_use]
+    pub fn score_with(
+        &self,
+        user: &UserId,
+        observation: &Observation,
+        features: &[Feature],
+    ) -> Option<RiskScore> {
+        let counts = self.users.get(user).filter(|u| u.logins > 0)?;
+        let mut ln = 0.0;
+        for &feature in features {
+            let values = observation.values(feature);
+            let local = Self::user_likelihood(counts, feature, values);
+            ln += if local > 0.0 {
+                self.population_likelihood(feature, values).ln() - local.ln()
+            } else {
+                4.0_f64.ln()
+            };
+        }
+        let p_attack = 1.0 / self.users.len() as f64;
+        let p_legit = counts.logins as f64 / self.logins as f64;
+        ln += p_attack.ln() - p_legit.ln();
+        Some(RiskScore { ln })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(ip: &str, asn: &str, country: &str) -> Observation {
+        Observation::new(
+            [ip, asn, country],
+            ["Mozilla/5.0", "Firefox 133", "Linux", "desktop"],
+        )
+    }
+
+    /// Ten sign-ins by four users: u 3 × (A, X, NO), v 2 × (B, X, NO), w 3 × (C, Y, DE),
+    /// z 2 × (D, Z, US).
+    fn history() -> History {
+        let mut h = History::new();
+        for (user, n, obs) in [
+            (1_u64, 3, ip("A", "X", "NO")),
+            (2, 2, ip("B", "X", "NO")),
+            (3, 3, ip("C", "Y", "DE")),
+            (4, 2, ip("D", "Z", "US")),
+        ] {
+            for _ in 0..n {
+                h.learn(&UserId::from(user), &obs);
+            }
+        }
+        h
+    }
+
+    fn ip_score(h: &History, user: u64, obs: &Observation) -> f64 {
+        h.score_with(&UserId::from(user), obs, &[Feature::Ip])
+            .map(RiskScore::value)
+            .unwrap_or(f64::NAN)
+    }
+
+    // Shared terms, by hand: N = 10 sign-ins; unseen mass U = 1 + 3 distinct ASNs + 3 distinct
+    // countries = 7, so N + U = 17; 4 users.
+
+    #[test]
+    fn an_unseen_ip_in_a_seen_asn() {
+        // u from B (seen for v), in u's ASN X and country NO.
+        // Population: 0.6 · (2 / (2 + 3)) · (2 / 17) + 0.3 · 5/10 + 0.1 · 5/10 = 0.2282353
+        //   (B was seen twice, with 1 ASN and 1 country below it: U_sub = 3).
+        // User: 0.6 · 0/3 + 0.3 · 3/3 + 0.1 · 3/3 = 0.4.
+        // User term: p(u|attack) / p(u|legit) = (1/4) / (3/10) = 5/6.
+        // Score: 0.2282353 / 0.4 · 5/6 = 0.4754902.
+        let s = ip_score(&history(), 1, &ip("B", "X", "NO"));
+        assert!((s - 0.475_490_2).abs() < 1e-6, "{s}");
+    }
+
+    #[test]
+    fn the_user_s_own_address() {
+        // Population: 0.6 · (3/6) · (3/17) + 0.15 + 0.05 = 0.2529412; user: 1.0.
+        // Score: 0.2529412 · 5/6 = 0.2107843.
+        let s = ip_score(&history(), 1, &ip("A", "X", "NO"));
+        assert!((s - 0.210_784_3).abs() < 1e-6, "{s}");
+    }
+
+    #[test]
+    fn an_entirely_unseen_feature_counts_four() {
+        // Nothing of (E, W, FR) in u's history: the feature's ratio is 4; score 4 · 5/6.
+        let h = history();
+        for obs in [ip("E", "W", "FR"), ip("C", "Y", "DE")] {
+            let s = ip_score(&h, 1, &obs);
+            assert!((s - 10.0 / 3.0).abs() < 1e-9, "{s}");
+        }
+    }
+
+    #[test]
+    fn the_user_share_term() {
+        // v (2 of 10 sign-ins) from A: population 0.2529412; user 0.3 · 2/2 + 0.1 · 2/2 = 0.4;
+        // user term (1/4) / (2/10) = 1.25. Score 0.2529412 / 0.4 · 1.25 = 0.7904412.
+        let s = ip_score(&history(), 2, &ip("A", "X", "NO"));
+        assert!((s - 0.790_441_2).abs() < 1e-6, "{s}");
+    }
+
+    #[test]
+    fn users_without_history_are_not_scored() {
+        let h = history();
+        assert!(
+            h.score(&UserId::from(99_u64), &ip("A", "X", "NO"))
+                .is_none()
+        );
+        assert!(
+            History::new()
+                .score(&UserId::from(1_u64), &ip("A", "X", "NO"))
+                .is_none()
+        );
+        assert_eq!(h.logins_of(&UserId::from(1_u64)), 3);
+    }
+
+    #[test]
+    fn both_features_multiply() {
+        // Everyone uses the same user agent: its ratio for u is the population's likelihood over
+        // 1.0 — 0.5386654 · (10/14)² + 0.2680451 + 0.1881830 + 0.0051065 = 0.7361643 (the full
+        // string seen 10 times with 3 distinct values below it: U_sub = 4; U = 4).
+        let h = history();
+        let both = h
+            .score(&UserId::from(1_u64), &ip("B", "X", "NO"))
+            .map(RiskScore::value)
+            .unwrap();
+        let ua_ratio = 0.538_665_384_055_135_9 * (10.0_f64 / 14.0).powi(2)
+            + 0.268_045_149_862_566_6
+            + 0.188_182_951_001_095_36
+            + 0.005_106_515_081_202_152_5;
+        assert!((both - 0.475_490_2 * ua_ratio).abs() < 1e-6, "{both}");
+        assert!((ua_ratio - 0.736_164_3).abs() < 1e-6);
+    }
+}
