@@ -34,6 +34,12 @@ async fn claim_one<S: Outbox>(store: &S, at: i64) -> ClaimedMessage {
     claimed.remove(0)
 }
 
+/// Nothing is claimable, even far in the future.
+async fn assert_never_claimed_again<S: Outbox>(store: &S) {
+    let later = store.claim(t(999_999), LEASE, 10).await.expect("claim");
+    assert!(later.is_empty(), "claimed again: {later:?}");
+}
+
 async fn state<S: Outbox>(store: &S, id: OutboxId) -> OutboxState {
     store
         .get(id)
@@ -148,13 +154,7 @@ pub async fn completed_is_never_claimed_again<S: Outbox>(store: S) {
     let id = enqueue(&store, 1, 1000).await;
     let c = claim_one(&store, 1000).await;
     store.complete(&c.lease, t(1001)).await.expect("complete");
-    assert!(
-        store
-            .claim(t(999_999), LEASE, 10)
-            .await
-            .expect("claim")
-            .is_empty()
-    );
+    assert_never_claimed_again(&store).await;
     let err = store.complete(&c.lease, t(1002)).await.expect_err("twice");
     assert!(err.is_conflict(), "expected a conflict, got {err}");
     assert_eq!(
@@ -203,13 +203,7 @@ pub async fn dead_letter_is_final<S: Outbox>(store: S) {
         .dead_letter(&c.lease, &Detail::new("smtp 550 no such user"), t(1001))
         .await
         .expect("dead-letter");
-    assert!(
-        store
-            .claim(t(999_999), LEASE, 10)
-            .await
-            .expect("claim")
-            .is_empty()
-    );
+    assert_never_claimed_again(&store).await;
     let expected = OutboxState::DeadLettered {
         at: t(1001),
         reason: Detail::new("smtp 550 no such user"),
