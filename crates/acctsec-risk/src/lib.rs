@@ -1,11 +1,13 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod assess;
 mod geo;
 mod model;
 mod rba;
 mod travel;
 
+pub use assess::{Action, Assessment, Level, Reason, ReasonCode, Signals, Thresholds, assess};
 pub use geo::{CountryCode, Geo, GeoLookup, Location};
 pub use model::{Feature, History, Observation, RiskScore};
 pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord};
