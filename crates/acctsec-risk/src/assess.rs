@@ -4,6 +4,7 @@
 use crate::geo::CountryCode;
 use crate::model::RiskScore;
 use crate::travel::ImpossibleTravel;
+use crate::{Error, Result};
 
 /// How risky a sign-in looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -94,33 +95,98 @@ pub struct Signals {
     pub anonymising_network: bool,
 }
 
-/// Where levels start. The defaults follow the model's scale: a score of 1 means an attacker is
-/// as likely as the owner; a sign-in whose every feature the owner never had scores about
-/// 4 × 4 = 16 times the user-share term.
+/// Default score from which a sign-in is Medium: 1 (an attacker as likely as the owner).
+pub const DEFAULT_MEDIUM_SCORE: f64 = 1.0;
+/// Default score from which a sign-in is High: 10. A sign-in whose every feature the owner never
+/// had scores 4 × 4 = 16 times the user-share term.
+pub const DEFAULT_HIGH_SCORE: f64 = 10.0;
+/// Default score under which a sign-in is clearly the owner's, so a new device alone stays Low:
+/// 0.1.
+pub const DEFAULT_OWNER_SCORE: f64 = 0.1;
+/// Default recent failures from which a sign-in is Medium: 3.
+pub const DEFAULT_MEDIUM_FAILURES: u64 = 3;
+/// Default recent failures from which a sign-in is High: 10.
+pub const DEFAULT_HIGH_FAILURES: u64 = 10;
+
+/// Where levels start. Built and checked by [`ThresholdsBuilder`]; the defaults are the `DEFAULT_*`
+/// constants.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
 pub struct Thresholds {
-    /// Scores from here are Medium (default 1.0).
-    pub medium_score: f64,
-    /// Scores from here are High (default 10.0).
-    pub high_score: f64,
-    /// Recent failures from here make a sign-in Medium (default 3).
-    pub medium_failures: u64,
-    /// Recent failures from here make a sign-in High (default 10).
-    pub high_failures: u64,
-    /// Report levels and reasons but always allow (to tune thresholds on real traffic first).
-    pub audit_only: bool,
+    owner_score: f64,
+    medium_score: f64,
+    high_score: f64,
+    medium_failures: u64,
+    high_failures: u64,
+    audit_only: bool,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
         Self {
-            medium_score: 1.0,
-            high_score: 10.0,
-            medium_failures: 3,
-            high_failures: 10,
+            owner_score: DEFAULT_OWNER_SCORE,
+            medium_score: DEFAULT_MEDIUM_SCORE,
+            high_score: DEFAULT_HIGH_SCORE,
+            medium_failures: DEFAULT_MEDIUM_FAILURES,
+            high_failures: DEFAULT_HIGH_FAILURES,
             audit_only: false,
         }
+    }
+}
+
+impl Thresholds {
+    /// Starts from the defaults.
+    pub fn builder() -> ThresholdsBuilder {
+        ThresholdsBuilder(Self::default())
+    }
+}
+
+/// Builds [`Thresholds`].
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub struct ThresholdsBuilder(Thresholds);
+
+impl ThresholdsBuilder {
+    /// The scores where "clearly the owner's", Medium and High begin (defaults 0.1, 1, 10).
+    pub fn with_scores(mut self, owner: f64, medium: f64, high: f64) -> Self {
+        (self.0.owner_score, self.0.medium_score, self.0.high_score) = (owner, medium, high);
+        self
+    }
+
+    /// The recent failures where Medium and High begin (defaults 3, 10).
+    pub fn with_failures(mut self, medium: u64, high: u64) -> Self {
+        (self.0.medium_failures, self.0.high_failures) = (medium, high);
+        self
+    }
+
+    /// Report levels and reasons but always allow (to tune thresholds on real traffic first).
+    pub fn with_audit_only(mut self, audit_only: bool) -> Self {
+        self.0.audit_only = audit_only;
+        self
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] unless 0 < owner < medium < high (all finite) and
+    /// 1 ≤ medium failures ≤ high failures.
+    pub fn build(self) -> Result<Thresholds> {
+        let t = self.0;
+        let ordered =
+            0.0 < t.owner_score && t.owner_score < t.medium_score && t.medium_score < t.high_score;
+        if !(ordered && t.high_score.is_finite()) {
+            return Err(Error::Invalid(
+                "thresholds",
+                "scores must satisfy 0 < owner < medium < high",
+            ));
+        }
+        if t.medium_failures == 0 || t.medium_failures > t.high_failures {
+            return Err(Error::Invalid(
+                "thresholds",
+                "failures must satisfy 1 <= medium <= high",
+            ));
+        }
+        Ok(t)
     }
 }
 
@@ -141,9 +207,13 @@ pub struct Assessment {
 }
 
 /// Turns signals into an assessment. The statistical score sets the starting level (an account
-/// without history starts at Medium); each rule can only raise it: impossible travel and many
-/// failures to High; a new country, an anonymising network or some failures to Medium; a new
-/// device to Medium only on top of a score that is not clearly the owner's.
+/// without history, or an attempt new in every scored feature, starts at Medium); each rule can
+/// only raise it: impossible travel and many failures to High; a new country, an anonymising
+/// network or some failures to Medium; a new device to Medium unless the score is clearly the
+/// owner's.
+///
+/// Call it only after the password was verified: assessing attempts on accounts that do not
+/// exist (always "no history") would tell an attacker which accounts exist.
 #[must_use]
 pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
     let mut reasons = Vec::new();
@@ -160,6 +230,7 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
             "first sign-in to this account".to_owned(),
             &mut level,
         ),
+        // Scores are finite (the model makes no others); comparisons below are exact.
         Some(s) if s >= thresholds.high_score => raise(
             Level::High,
             ReasonCode::VeryUnusual,
@@ -173,6 +244,14 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
             &mut level,
         ),
         Some(_) => {}
+    }
+    if signals.score.is_some_and(RiskScore::entirely_new) && level < Level::Medium {
+        raise(
+            Level::Medium,
+            ReasonCode::Unusual,
+            "a network and a browser this account has never used".to_owned(),
+            &mut level,
+        );
     }
     if let Some(travel) = &signals.impossible_travel {
         raise(
@@ -213,7 +292,7 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
         );
     }
     if signals.new_device {
-        let unsure = score.is_none_or(|s| s >= thresholds.medium_score / 10.0);
+        let unsure = score.is_none_or(|s| s >= thresholds.owner_score);
         let to = if unsure { Level::Medium } else { Level::Low };
         raise(
             to,
@@ -247,7 +326,7 @@ mod tests {
     use crate::travel::impossible_travel;
 
     fn score(value: f64) -> Option<RiskScore> {
-        Some(RiskScore { ln: value.ln() })
+        Some(RiskScore::for_test(value, 0, 2))
     }
 
     fn codes(a: &Assessment) -> Vec<&'static str> {
@@ -377,11 +456,115 @@ mod tests {
     }
 
     #[test]
+    fn an_attempt_new_in_every_way_is_never_low() {
+        // On a heavy account the user-share term can push even an all-new attempt under 1.
+        let all_new = Some(RiskScore::for_test(0.08, 2, 2));
+        let a = assess(
+            &Signals {
+                score: all_new,
+                new_device: true,
+                ..Signals::default()
+            },
+            &Thresholds::default(),
+        );
+        assert_eq!((a.level, a.action), (Level::Medium, Action::Challenge));
+        assert!(a.notify);
+    }
+
+    #[test]
+    fn notify_follows_the_level_and_what_is_new() {
+        let t = Thresholds::default();
+        let country = Some(CountryCode::new("BR").unwrap());
+        assert!(assess(&Signals::default(), &t).notify, "a first sign-in");
+        assert!(
+            assess(
+                &Signals {
+                    score: score(0.2),
+                    new_country: country,
+                    ..Signals::default()
+                },
+                &t
+            )
+            .notify
+        );
+        assert!(
+            !assess(
+                &Signals {
+                    score: score(0.2),
+                    ..Signals::default()
+                },
+                &t
+            )
+            .notify
+        );
+        let audit = Thresholds::builder().with_audit_only(true).build().unwrap();
+        assert!(
+            assess(
+                &Signals {
+                    score: score(50.0),
+                    ..Signals::default()
+                },
+                &audit
+            )
+            .notify
+        );
+    }
+
+    #[test]
+    fn thresholds_are_validated() {
+        assert!(
+            Thresholds::builder()
+                .with_scores(0.1, 10.0, 1.0)
+                .build()
+                .is_err()
+        );
+        assert!(
+            Thresholds::builder()
+                .with_scores(0.1, 1.0, f64::NAN)
+                .build()
+                .is_err()
+        );
+        assert!(
+            Thresholds::builder()
+                .with_scores(0.0, 1.0, 10.0)
+                .build()
+                .is_err()
+        );
+        assert!(Thresholds::builder().with_failures(0, 10).build().is_err());
+        assert!(Thresholds::builder().with_failures(5, 4).build().is_err());
+        assert_eq!(Thresholds::builder().build(), Ok(Thresholds::default()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rules_only_raise_and_audit_changes_only_the_action(
+            value in 0.001_f64..1000.0,
+            failures in 0_u64..20,
+            new_device: bool,
+            anonymising: bool,
+            new_country: bool,
+        ) {
+            let t = Thresholds::default();
+            let plain = assess(&Signals { score: score(value), ..Signals::default() }, &t);
+            let signals = Signals {
+                score: score(value),
+                recent_failures: failures,
+                new_device,
+                anonymising_network: anonymising,
+                new_country: new_country.then(|| CountryCode::new("BR").unwrap()),
+                ..Signals::default()
+            };
+            let full = assess(&signals, &t);
+            proptest::prop_assert!(full.level >= plain.level);
+            let audit = assess(&signals, &Thresholds::builder().with_audit_only(true).build().unwrap());
+            proptest::prop_assert_eq!((audit.level, audit.notify, &audit.reasons), (full.level, full.notify, &full.reasons));
+            proptest::prop_assert_eq!(audit.action, Action::Allow);
+        }
+    }
+
+    #[test]
     fn audit_only_always_allows_but_still_explains() {
-        let t = Thresholds {
-            audit_only: true,
-            ..Thresholds::default()
-        };
+        let t = Thresholds::builder().with_audit_only(true).build().unwrap();
         let a = assess(
             &Signals {
                 score: score(50.0),

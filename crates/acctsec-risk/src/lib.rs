@@ -7,7 +7,11 @@ mod model;
 mod rba;
 mod travel;
 
-pub use assess::{Action, Assessment, Level, Reason, ReasonCode, Signals, Thresholds, assess};
+pub use assess::{
+    Action, Assessment, DEFAULT_HIGH_FAILURES, DEFAULT_HIGH_SCORE, DEFAULT_MEDIUM_FAILURES,
+    DEFAULT_MEDIUM_SCORE, DEFAULT_OWNER_SCORE, Level, Reason, ReasonCode, Signals, Thresholds,
+    ThresholdsBuilder, assess,
+};
 pub use geo::{CountryCode, Geo, GeoLookup, Location};
 pub use model::{Feature, History, Observation, RiskScore};
 pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord};

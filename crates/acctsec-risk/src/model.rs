@@ -59,7 +59,7 @@ impl Observation {
     }
 
     fn values(&self, feature: Feature) -> &[String] {
-        &self.levels[feature as usize]
+        self.levels.get(feature as usize).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -133,10 +133,12 @@ pub struct History {
 
 /// A risk score: how much likelier the attempt is from an attacker than from the user. Kept as
 /// its natural logarithm, so products of many small likelihoods neither underflow nor overflow.
+/// Only the model makes scores, and they are always finite.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct RiskScore {
-    /// ln of the score.
-    pub ln: f64,
+    ln: f64,
+    unseen_features: u8,
+    features: u8,
 }
 
 impl RiskScore {
@@ -144,6 +146,29 @@ impl RiskScore {
     #[must_use]
     pub fn value(self) -> f64 {
         self.ln.exp()
+    }
+
+    /// Its natural logarithm.
+    #[must_use]
+    pub const fn ln(self) -> f64 {
+        self.ln
+    }
+
+    /// Whether every scored feature was one the user never had at any level: an attempt new in
+    /// every way, whatever the user-share term makes of the score.
+    #[must_use]
+    pub const fn entirely_new(self) -> bool {
+        self.features > 0 && self.unseen_features == self.features
+    }
+
+    /// A score for tests of decision logic.
+    #[cfg(test)]
+    pub(crate) fn for_test(value: f64, unseen_features: u8, features: u8) -> Self {
+        Self {
+            ln: value.ln(),
+            unseen_features,
+            features,
+        }
     }
 }
 
@@ -282,19 +307,27 @@ impl History {
     ) -> Option<RiskScore> {
         let counts = self.users.get(user).filter(|u| u.logins > 0)?;
         let mut ln = 0.0;
-        for &feature in features {
+        let (mut scored, mut unseen) = (0_u8, 0_u8);
+        for feature in Feature::ALL.into_iter().filter(|f| features.contains(f)) {
             let values = observation.values(feature);
             let local = Self::user_likelihood(counts, feature, values);
+            scored += 1;
             ln += if local > 0.0 {
+                // A value the user had is in the population too: both likelihoods are positive.
                 self.population_likelihood(feature, values).ln() - local.ln()
             } else {
+                unseen += 1;
                 4.0_f64.ln()
             };
         }
         let p_attack = 1.0 / self.users.len() as f64;
         let p_legit = counts.logins as f64 / self.logins as f64;
         ln += p_attack.ln() - p_legit.ln();
-        Some(RiskScore { ln })
+        ln.is_finite().then_some(RiskScore {
+            ln,
+            unseen_features: unseen,
+            features: scored,
+        })
     }
 }
 
@@ -366,6 +399,15 @@ mod tests {
     }
 
     #[test]
+    fn an_address_nobody_had_in_the_user_s_network() {
+        // u from E (never seen by anyone) in u's ASN X and country NO.
+        // Population: 0.6 · 1/17 + 0.15 + 0.05 = 0.2352941; user: 0 + 0.3 + 0.1 = 0.4.
+        // Score: 0.2352941 / 0.4 · 5/6 = 0.4901961.
+        let s = ip_score(&history(), 1, &ip("E", "X", "NO"));
+        assert!((s - 0.490_196_1).abs() < 1e-6, "{s}");
+    }
+
+    #[test]
     fn the_user_share_term() {
         // v (2 of 10 sign-ins) from A: population 0.2529412; user 0.3 · 2/2 + 0.1 · 2/2 = 0.4;
         // user term (1/4) / (2/10) = 1.25. Score 0.2529412 / 0.4 · 1.25 = 0.7904412.
@@ -391,7 +433,7 @@ mod tests {
     #[test]
     fn both_features_multiply() {
         // Everyone uses the same user agent: its ratio for u is the population's likelihood over
-        // 1.0 — 0.5386654 · (10/14)² + 0.2680451 + 0.1881830 + 0.0051065 = 0.7361643 (the full
+        // 1.0 — 0.5386654 · (10/14)² + 0.2680451 + 0.1881830 + 0.0051065 = 0.7361639 (the full
         // string seen 10 times with 3 distinct values below it: U_sub = 4; U = 4).
         let h = history();
         let both = h
@@ -403,6 +445,26 @@ mod tests {
             + 0.188_182_951_001_095_36
             + 0.005_106_515_081_202_152_5;
         assert!((both - 0.475_490_2 * ua_ratio).abs() < 1e-6, "{both}");
-        assert!((ua_ratio - 0.736_164_3).abs() < 1e-6);
+        assert!((ua_ratio - 0.736_163_9).abs() < 1e-7);
+        let s = h.score(&UserId::from(1_u64), &ip("B", "X", "NO")).unwrap();
+        assert!(!s.entirely_new());
+        assert!(
+            h.score(
+                &UserId::from(1_u64),
+                &Observation::new(["E", "W", "FR"], ["x", "y", "z", "w"])
+            )
+            .unwrap()
+            .entirely_new()
+        );
+        // Listing a feature twice scores it once.
+        let twice = h.score_with(
+            &UserId::from(1_u64),
+            &ip("B", "X", "NO"),
+            &[Feature::Ip, Feature::Ip],
+        );
+        assert_eq!(
+            twice,
+            h.score_with(&UserId::from(1_u64), &ip("B", "X", "NO"), &[Feature::Ip])
+        );
     }
 }

@@ -12,6 +12,8 @@ use crate::{Error, Result};
 
 /// The longest line read, bytes; a longer row is reported and skipped.
 pub const MAX_RBA_LINE_BYTES: usize = 8 * 1024;
+/// The most bytes skipped looking for the end of an overlong line before reading stops: 64 MiB.
+const MAX_SKIP_BYTES: usize = 64 * 1024 * 1024;
 /// The columns, in order.
 pub const RBA_COLUMNS: [&str; 16] = [
     "index",
@@ -72,12 +74,16 @@ pub struct RbaRecord {
 
 /// Reads [`RbaRecord`]s from a CSV stream with the data set's header. Each row is parsed on its
 /// own: a malformed row yields an error naming its line, and reading goes on with the next one.
+/// An I/O error ends reading. Quoted fields follow RFC 4180 except that they may not hold line
+/// breaks (the data set has none): such a row is reported as malformed.
 #[derive(Debug)]
 pub struct RbaReader<R> {
     input: R,
     line: usize,
     buf: Vec<u8>,
     fields: Vec<String>,
+    /// Set after an error that ends reading (an I/O failure, a line without end).
+    done: bool,
 }
 
 impl<R: BufRead> RbaReader<R> {
@@ -92,6 +98,7 @@ impl<R: BufRead> RbaReader<R> {
             line: 0,
             buf: Vec::new(),
             fields: Vec::new(),
+            done: false,
         };
         let header = reader.next_line().ok_or(Error::Row {
             line: 1,
@@ -116,32 +123,50 @@ impl<R: BufRead> RbaReader<R> {
 
     /// The next line as text, bounded; `None` at the end.
     fn next_line(&mut self) -> Option<Result<String>> {
+        if self.done {
+            return None;
+        }
         self.buf.clear();
         self.line += 1;
         let line = self.line;
-        let limit = u64::try_from(MAX_RBA_LINE_BYTES + 1).unwrap_or(u64::MAX);
+        // Room for the longest line and its "\r\n".
+        let limit = u64::try_from(MAX_RBA_LINE_BYTES + 2).unwrap_or(u64::MAX);
+        let too_long = Some(Err(Error::Row {
+            line,
+            reason: "line too long",
+        }));
         match std::io::Read::take(&mut self.input, limit).read_until(b'\n', &mut self.buf) {
             Ok(0) => None,
             Ok(_) if self.buf.len() > MAX_RBA_LINE_BYTES && self.buf.last() != Some(&b'\n') => {
-                // Skip the rest of the overlong line, then report it.
+                // Skip the rest of the overlong line (within reason), then report it.
                 let mut rest = Vec::new();
+                let mut skipped = 0;
                 loop {
                     rest.clear();
                     match std::io::Read::take(&mut self.input, limit).read_until(b'\n', &mut rest) {
                         Ok(0) => break,
                         Ok(_) if rest.last() == Some(&b'\n') => break,
-                        Ok(_) => {}
-                        Err(_) => return Some(Err(Error::Io { line })),
+                        Ok(n) => {
+                            skipped += n;
+                            if skipped > MAX_SKIP_BYTES {
+                                self.done = true;
+                                break;
+                            }
+                        }
+                        Err(_) => {
+                            self.done = true;
+                            return Some(Err(Error::Io { line }));
+                        }
                     }
                 }
-                Some(Err(Error::Row {
-                    line,
-                    reason: "line too long",
-                }))
+                too_long
             }
             Ok(_) => {
                 while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
                     self.buf.pop();
+                }
+                if self.buf.len() > MAX_RBA_LINE_BYTES {
+                    return too_long;
                 }
                 Some(
                     String::from_utf8(std::mem::take(&mut self.buf)).map_err(|_| Error::Row {
@@ -150,7 +175,10 @@ impl<R: BufRead> RbaReader<R> {
                     }),
                 )
             }
-            Err(_) => Some(Err(Error::Io { line })),
+            Err(_) => {
+                self.done = true;
+                Some(Err(Error::Io { line }))
+            }
         }
     }
 

@@ -70,7 +70,11 @@ pub fn impossible_travel(
     }
     // A move is judged on the distance the locations can't explain.
     let unexplained_km = distance_km - uncertainty;
-    let elapsed = now.duration_since(then).unwrap_or_default();
+    // Sign-ins can arrive out of order: what matters is the time between them.
+    let elapsed = now
+        .duration_since(then)
+        .or_else(|| then.duration_since(now))
+        .unwrap_or_default();
     let hours = elapsed.as_secs_f64() / 3600.0;
     let speed_kmh = if hours > 0.0 {
         unexplained_km / hours
@@ -95,7 +99,20 @@ mod tests {
     const HOUR: i64 = 3600;
 
     #[test]
-    fn nine_thousand_km_in_an_hour_is_flagged() {
+    fn out_of_order_sign_ins_are_judged_on_the_time_between() {
+        let far = impossible_travel(
+            &at(59.91, 10.75, 5.0),
+            Timestamp::from_unix_secs(10 * HOUR),
+            &at(60.39, 5.32, 5.0),
+            Timestamp::from_unix_secs(7 * HOUR),
+            DEFAULT_MAX_SPEED_KMH,
+            DEFAULT_MIN_DISTANCE_KM,
+        );
+        assert_eq!(far, None, "305 km three hours apart, whichever came first");
+    }
+
+    #[test]
+    fn over_nine_thousand_km_in_an_hour_is_flagged() {
         // Oslo to Rio de Janeiro, about 10,300 km, in one hour.
         let t = impossible_travel(
             &at(59.91, 10.75, 5.0),

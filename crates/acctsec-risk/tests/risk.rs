@@ -177,7 +177,7 @@ proptest! {
         let first = history.score(&user, &obs);
         prop_assert_eq!(first.is_some(), history.logins_of(&user) > 0);
         if let Some(score) = first {
-            prop_assert!(score.ln.is_finite() && score.value() > 0.0, "{:?}", score);
+            prop_assert!(score.ln().is_finite() && score.value() > 0.0, "{:?}", score);
             prop_assert_eq!(history.score(&user, &obs), first);
             prop_assert_eq!(history.clone().score(&user, &obs), first);
         }
@@ -197,7 +197,7 @@ fn the_public_sample_replays_through_the_model() {
         let user = UserId::from(record.user);
         let obs = Observation::from(&record);
         if let Some(score) = history.score(&user, &obs) {
-            assert!(score.ln.is_finite());
+            assert!(score.ln().is_finite());
             scored += 1;
         }
         history.learn(&user, &obs);
@@ -207,4 +207,62 @@ fn the_public_sample_replays_through_the_model() {
         1
     );
     assert!(scored <= 19);
+}
+
+#[test]
+fn line_length_edges_and_odd_bytes() {
+    let good = SAMPLE.lines().nth(1).unwrap();
+    let at_max = format!("{good}{}", " ".repeat(MAX_RBA_LINE_BYTES - good.len()));
+    let over = format!("{at_max} ");
+    assert_eq!(at_max.len(), MAX_RBA_LINE_BYTES);
+    let mut text = format!("{}\r\n{at_max}\r\n", header()).into_bytes();
+    text.extend_from_slice(over.as_bytes());
+    text.push(b'\n');
+    text.extend_from_slice(&vec![b'x'; 3 * MAX_RBA_LINE_BYTES + 7]);
+    text.push(b'\n');
+    text.extend_from_slice(b"\xff\xfe not utf-8\n");
+    text.extend_from_slice(good.as_bytes());
+    text.push(b'\n');
+    text.extend_from_slice(&vec![b'y'; 2 * MAX_RBA_LINE_BYTES]); // overlong, no final newline
+    let got: Vec<Result<u64, (usize, &str)>> = RbaReader::new(Cursor::new(text))
+        .unwrap()
+        .map(|r| match r {
+            Ok(rec) => Ok(rec.index),
+            Err(Error::Row { line, reason }) => Err((line, reason)),
+            Err(e) => panic!("{e}"),
+        })
+        .collect();
+    // A line of exactly the maximum (with CRLF) is read, and refused on its padded last value,
+    // not its length; one byte more is too long; so are longer ones, with or without an end.
+    assert_eq!(
+        got,
+        vec![
+            Err((2, "expected True or False")),
+            Err((3, "line too long")),
+            Err((4, "line too long")),
+            Err((5, "not UTF-8")),
+            Ok(0),
+            Err((7, "line too long")),
+        ]
+    );
+}
+
+/// A reader that always fails.
+struct Broken;
+
+impl std::io::Read for Broken {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("disk on fire"))
+    }
+}
+
+#[test]
+fn an_io_error_ends_reading() {
+    let input = std::io::BufReader::new(std::io::Read::chain(
+        Cursor::new(format!("{}\n", header()).into_bytes()),
+        Broken,
+    ));
+    let rows: Vec<_> = RbaReader::new(input).unwrap().take(10).collect();
+    assert_eq!(rows.len(), 1, "one error, then the end: {rows:?}");
+    assert!(matches!(rows[0], Err(Error::Io { line: 2 })));
 }
