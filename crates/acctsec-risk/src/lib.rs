@@ -4,6 +4,7 @@
 mod assess;
 mod geo;
 mod model;
+mod profile;
 mod rba;
 mod travel;
 
@@ -14,6 +15,7 @@ pub use assess::{
 };
 pub use geo::{CountryCode, Geo, GeoLookup, Location};
 pub use model::{Feature, History, Observation, RiskScore};
+pub use profile::{MAX_PROFILE_COUNTRIES, MAX_PROFILE_DEVICES, MAX_PROFILE_ENCODED_BYTES, Profile};
 pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord};
 pub use travel::{
     DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_KM, ImpossibleTravel, impossible_travel,

@@ -7,7 +7,8 @@ use std::io::Cursor;
 
 use acctsec_core::UserId;
 use acctsec_risk::{
-    Error, History, MAX_RBA_LINE_BYTES, Observation, RBA_COLUMNS, RbaReader, RbaRecord,
+    CountryCode, Error, History, MAX_PROFILE_ENCODED_BYTES, MAX_RBA_LINE_BYTES, Observation,
+    Profile, RBA_COLUMNS, RbaReader, RbaRecord,
 };
 use proptest::prelude::*;
 
@@ -265,4 +266,38 @@ fn an_io_error_ends_reading() {
     let rows: Vec<_> = RbaReader::new(input).unwrap().take(10).collect();
     assert_eq!(rows.len(), 1, "one error, then the end: {rows:?}");
     assert!(matches!(rows[0], Err(Error::Io { line: 2 })));
+}
+
+#[test]
+fn a_profile_stays_within_its_bounds_after_a_million_sign_ins() {
+    let mut profile = Profile::new();
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let countries: Vec<CountryCode> = (b'A'..=b'Z')
+        .flat_map(|a| {
+            [b'A', b'E', b'O'].map(move |b| {
+                CountryCode::new(&format!("{}{}", char::from(a), char::from(b))).unwrap()
+            })
+        })
+        .collect();
+    for i in 0..1_000_000_i64 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let country = countries[usize::try_from(state % countries.len() as u64).unwrap()];
+        let device = acctsec_core::DeviceId::new(format!("dev-{}", state % 1000)).unwrap();
+        profile.learn(
+            Some(country),
+            Some(&device),
+            None,
+            acctsec_core::Timestamp::from_unix_secs(i),
+        );
+    }
+    let stored = profile.to_data().unwrap();
+    assert!(stored.as_bytes().len() <= MAX_PROFILE_ENCODED_BYTES);
+    assert_eq!(
+        stored.as_bytes().len(),
+        MAX_PROFILE_ENCODED_BYTES - 24,
+        "full caps, last sign-in without a place"
+    );
+    assert_eq!(profile.successes(), 1_000_000);
 }
