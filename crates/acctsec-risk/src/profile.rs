@@ -1,8 +1,8 @@
-//! [`Profile`]: what the rules remember of one account — countries, devices and the last sign-in
-//! — compact, bounded and versioned, for the host's profile store.
+//! [`Profile`]: what the rules remember of one account — countries, devices and the last located
+//! sign-in — compact, bounded and versioned, for the host's profile store.
 
 use acctsec_core::store::ProfileData;
-use acctsec_core::{DeviceId, Timestamp};
+use acctsec_core::{DeviceId, Timestamp, UserId};
 use sha2::{Digest, Sha256};
 
 use crate::assess::Signals;
@@ -14,8 +14,9 @@ use crate::{Error, Result};
 pub const MAX_PROFILE_COUNTRIES: usize = 16;
 /// The most devices a profile remembers; the least recently seen is forgotten first.
 pub const MAX_PROFILE_DEVICES: usize = 16;
-/// The most bytes a stored profile takes (16 countries, 16 devices, the last sign-in): 648.
-pub const MAX_PROFILE_ENCODED_BYTES: usize = 1 + 4 + 1 + 16 * 14 + 1 + 16 * 24 + 1 + 8 + 24;
+/// The most bytes a stored profile takes (version, salt, count, 16 countries, 16 devices, the
+/// last located sign-in): 664.
+pub const MAX_PROFILE_ENCODED_BYTES: usize = 1 + 16 + 4 + 1 + 16 * 14 + 1 + 16 * 24 + 1 + 8 + 24;
 
 const FORMAT_VERSION: u8 = 1;
 
@@ -32,64 +33,89 @@ struct DeviceSeen {
     last: Timestamp,
 }
 
-impl std::fmt::Debug for DeviceSeen {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceSeen")
-            .field("last", &self.last)
-            .finish_non_exhaustive()
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct LastSignIn {
+struct Located {
     at: Timestamp,
-    location: Option<Location>,
+    location: Location,
 }
 
 /// What the rules remember of one account's successful sign-ins: the countries (with counts), the
-/// devices (as digests of their ids: a device cookie may be a credential, so the profile never
-/// holds it), and when and where the last sign-in was. Bounded: at most
-/// [`MAX_PROFILE_COUNTRIES`] countries and [`MAX_PROFILE_DEVICES`] devices, at most
-/// [`MAX_PROFILE_ENCODED_BYTES`] stored.
+/// devices — as digests of their ids salted per account, so the profile never holds a device
+/// cookie (it may be a credential) and one device can't link two accounts — and the last sign-in
+/// whose place was known. Device ids should be long random values (as a host's cookie is): a
+/// short, guessable id could be found again from its digest.
+///
+/// Bounded: at most [`MAX_PROFILE_COUNTRIES`] countries and [`MAX_PROFILE_DEVICES`] devices, at
+/// most [`MAX_PROFILE_ENCODED_BYTES`] stored. `Debug` shows counts only.
 ///
 /// ```
-/// use acctsec_core::{DeviceId, Timestamp};
+/// use acctsec_core::{DeviceId, Timestamp, UserId};
 /// use acctsec_risk::{CountryCode, Profile};
 ///
-/// let mut profile = Profile::new();
-/// let no = CountryCode::new("NO")?;
-/// let laptop = DeviceId::new("d-1").map_err(|_| acctsec_risk::Error::Invalid("device", "bad"))?;
-/// profile.learn(Some(no), Some(&laptop), None, Timestamp::from_unix_secs(0));
+/// let mut profile = Profile::new(&UserId::from(7_u64));
+/// let laptop = DeviceId::new("d-7f3a9c1e5b2d4f60").map_err(|_| acctsec_risk::Error::Invalid("device", "bad"))?;
+/// profile.learn(Some(CountryCode::new("NO")?), Some(&laptop), None, Timestamp::from_unix_secs(0));
 /// let signals = profile.signals(Some(CountryCode::new("BR")?), Some(&laptop), None, Timestamp::from_unix_secs(60));
 /// assert_eq!(signals.new_country.map(|c| c.to_string()).as_deref(), Some("BR"));
 /// assert!(!signals.new_device);
-/// let stored = profile.to_data()?;
-/// assert_eq!(Profile::from_data(&stored)?, profile);
+/// assert_eq!(Profile::from_data(&profile.to_data()?)?, profile);
 /// # Ok::<(), acctsec_risk::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq)]
 pub struct Profile {
+    salt: [u8; 16],
     successes: u32,
     countries: Vec<CountrySeen>,
     devices: Vec<DeviceSeen>,
-    last: Option<LastSignIn>,
+    last_located: Option<Located>,
 }
 
-fn device_digest(device: &DeviceId) -> [u8; 16] {
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Where a person signs in from is personal: counts only.
+        f.debug_struct("Profile")
+            .field("successes", &self.successes)
+            .field("countries", &self.countries.len())
+            .field("devices", &self.devices.len())
+            .field("located", &self.last_located.is_some())
+            .finish()
+    }
+}
+
+/// The first 16 bytes of SHA-256 over length-prefixed parts.
+fn digest16(parts: &[&[u8]]) -> [u8; 16] {
     let mut h = Sha256::new();
-    h.update(b"acctsec-risk/v1/device");
-    h.update(device.as_str().as_bytes());
+    for part in parts {
+        h.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+        h.update(part);
+    }
     let full: [u8; 32] = h.finalize().into();
     let mut out = [0_u8; 16];
-    out.copy_from_slice(full.get(..16).unwrap_or(&[0; 16]));
+    for (o, f) in out.iter_mut().zip(full) {
+        *o = f;
+    }
     out
 }
 
 impl Profile {
-    /// An empty profile.
+    /// An empty profile for `user`, whose id salts the device digests.
     #[must_use]
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(user: &UserId) -> Self {
+        Self {
+            salt: digest16(&[b"acctsec-risk/v1/profile-salt", user.as_str().as_bytes()]),
+            successes: 0,
+            countries: Vec::new(),
+            devices: Vec::new(),
+            last_located: None,
+        }
+    }
+
+    fn device_digest(&self, device: &DeviceId) -> [u8; 16] {
+        digest16(&[
+            b"acctsec-risk/v1/device",
+            &self.salt,
+            device.as_str().as_bytes(),
+        ])
     }
 
     /// How many successful sign-ins were learned.
@@ -99,10 +125,10 @@ impl Profile {
     }
 
     /// The signals an attempt raises against what the account has done before: a new country,
-    /// a new device (or none presented), impossible travel since the last sign-in (Okta's
-    /// 805 km/h, ignoring moves under 100 km). An account with no successful sign-ins yet raises
-    /// none of them (`assess` treats it as having no history). Score and failures are the
-    /// caller's to add.
+    /// a new device (or none presented), impossible travel since the last sign-in with a known
+    /// place (Okta's 805 km/h, ignoring moves under 100 km). An account with no successful
+    /// sign-ins yet raises none of them: its model score is `None`, which `assess` treats as no
+    /// history. Score and failures are the caller's to add.
     #[must_use]
     pub fn signals(
         &self,
@@ -118,20 +144,13 @@ impl Profile {
         signals.new_country =
             country.filter(|c| !self.countries.iter().any(|seen| seen.code == *c));
         signals.new_device = device.is_none_or(|d| {
-            let digest = device_digest(d);
+            let digest = self.device_digest(d);
             !self.devices.iter().any(|seen| seen.digest == digest)
         });
-        if let (
-            Some(LastSignIn {
-                at,
-                location: Some(there),
-            }),
-            Some(here),
-        ) = (&self.last, location)
-        {
+        if let (Some(last), Some(here)) = (&self.last_located, location) {
             signals.impossible_travel = impossible_travel(
-                there,
-                *at,
+                &last.location,
+                last.at,
                 here,
                 now,
                 DEFAULT_MAX_SPEED_KMH,
@@ -141,7 +160,8 @@ impl Profile {
         signals
     }
 
-    /// Learns a successful sign-in.
+    /// Learns a successful sign-in. Sign-ins may arrive out of order: an entry keeps its latest
+    /// time, and a late one never pushes out something seen more recently.
     pub fn learn(
         &mut self,
         country: Option<CountryCode>,
@@ -157,74 +177,75 @@ impl Profile {
                     seen.last = seen.last.max(at);
                 }
                 None => {
-                    if self.countries.len() == MAX_PROFILE_COUNTRIES {
-                        evict_oldest(&mut self.countries, |c| c.last);
-                    }
-                    self.countries.push(CountrySeen {
+                    let entry = CountrySeen {
                         code,
                         count: 1,
                         last: at,
+                    };
+                    insert_bounded(&mut self.countries, entry, MAX_PROFILE_COUNTRIES, |c| {
+                        c.last
                     });
                 }
             }
         }
         if let Some(device) = device {
-            let digest = device_digest(device);
+            let digest = self.device_digest(device);
             match self.devices.iter_mut().find(|seen| seen.digest == digest) {
                 Some(seen) => seen.last = seen.last.max(at),
                 None => {
-                    if self.devices.len() == MAX_PROFILE_DEVICES {
-                        evict_oldest(&mut self.devices, |d| d.last);
-                    }
-                    self.devices.push(DeviceSeen { digest, last: at });
+                    let entry = DeviceSeen { digest, last: at };
+                    insert_bounded(&mut self.devices, entry, MAX_PROFILE_DEVICES, |d| d.last);
                 }
             }
         }
-        if self.last.is_none_or(|last| at >= last.at) {
-            self.last = Some(LastSignIn { at, location });
+        if let Some(location) = location
+            && self.last_located.is_none_or(|last| at >= last.at)
+        {
+            self.last_located = Some(Located { at, location });
         }
     }
 
-    /// Forgets countries and devices last seen before `cutoff` (an age window: six months of
-    /// history is enough, per Wiefling et al.).
+    /// Forgets what was last seen before `cutoff` (an age window: six months of history is
+    /// enough, per Wiefling et al.).
     pub fn forget_before(&mut self, cutoff: Timestamp) {
         self.countries.retain(|c| c.last >= cutoff);
         self.devices.retain(|d| d.last >= cutoff);
+        self.last_located = self.last_located.filter(|l| l.at >= cutoff);
     }
 
     /// The profile's stored form.
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] never in practice: the caps keep it far under the store's limit.
+    /// [`Error::Invalid`] never in practice: the caps keep it at most
+    /// [`MAX_PROFILE_ENCODED_BYTES`].
     pub fn to_data(&self) -> Result<ProfileData> {
+        let over = Error::Invalid("risk profile", "over its caps");
+        if self.countries.len() > MAX_PROFILE_COUNTRIES || self.devices.len() > MAX_PROFILE_DEVICES
+        {
+            return Err(over);
+        }
         let mut out = Vec::with_capacity(MAX_PROFILE_ENCODED_BYTES);
         out.push(FORMAT_VERSION);
+        out.extend_from_slice(&self.salt);
         out.extend_from_slice(&self.successes.to_le_bytes());
-        out.push(u8::try_from(self.countries.len()).unwrap_or(u8::MAX));
+        out.push(u8::try_from(self.countries.len()).map_err(|_| over)?);
         for c in &self.countries {
             out.extend_from_slice(c.code.as_str().as_bytes());
             out.extend_from_slice(&c.count.to_le_bytes());
             out.extend_from_slice(&c.last.as_unix_millis().to_le_bytes());
         }
-        out.push(u8::try_from(self.devices.len()).unwrap_or(u8::MAX));
+        out.push(u8::try_from(self.devices.len()).map_err(|_| over)?);
         for d in &self.devices {
             out.extend_from_slice(&d.digest);
             out.extend_from_slice(&d.last.as_unix_millis().to_le_bytes());
         }
-        match &self.last {
+        match &self.last_located {
             None => out.push(0),
-            Some(LastSignIn { at, location: None }) => {
+            Some(l) => {
                 out.push(1);
-                out.extend_from_slice(&at.as_unix_millis().to_le_bytes());
-            }
-            Some(LastSignIn {
-                at,
-                location: Some(l),
-            }) => {
-                out.push(2);
-                out.extend_from_slice(&at.as_unix_millis().to_le_bytes());
-                for v in [l.lat(), l.lon(), l.accuracy_km()] {
+                out.extend_from_slice(&l.at.as_unix_millis().to_le_bytes());
+                for v in [l.location.lat(), l.location.lon(), l.location.accuracy_km()] {
                     out.extend_from_slice(&v.to_le_bytes());
                 }
             }
@@ -237,75 +258,92 @@ impl Profile {
     /// # Errors
     ///
     /// [`Error::Invalid`] if the bytes are not a profile of this format: another version, too
-    /// many entries, bad values, truncated or with trailing bytes.
+    /// many or repeated entries, bad values, entries without sign-ins, truncated or with trailing
+    /// bytes.
     pub fn from_data(data: &ProfileData) -> Result<Self> {
         let bad = |reason| Error::Invalid("risk profile", reason);
         let mut r = Reader(data.as_bytes());
         if r.u8()? != FORMAT_VERSION {
             return Err(bad("unknown format version"));
         }
+        let salt = r.array::<16>()?;
         let successes = r.u32()?;
         let countries_len = usize::from(r.u8()?);
         if countries_len > MAX_PROFILE_COUNTRIES {
             return Err(bad("too many countries"));
         }
-        let mut countries = Vec::with_capacity(countries_len);
+        let mut countries: Vec<CountrySeen> = Vec::with_capacity(countries_len);
         for _ in 0..countries_len {
-            let code = r.take(2)?;
-            let code = std::str::from_utf8(code).map_err(|_| bad("bad country"))?;
-            let code = CountryCode::new(code).map_err(|_| bad("bad country"))?;
-            countries.push(CountrySeen {
-                code,
-                count: r.u32()?,
-                last: r.time()?,
-            });
+            let code = std::str::from_utf8(r.take(2)?)
+                .ok()
+                .filter(|c| c.bytes().all(|b| b.is_ascii_uppercase()))
+                .and_then(|c| CountryCode::new(c).ok())
+                .ok_or(bad("bad country"))?;
+            if countries.iter().any(|c| c.code == code) {
+                return Err(bad("repeated country"));
+            }
+            let (count, last) = (r.u32()?, r.time()?);
+            countries.push(CountrySeen { code, count, last });
         }
         let devices_len = usize::from(r.u8()?);
         if devices_len > MAX_PROFILE_DEVICES {
             return Err(bad("too many devices"));
         }
-        let mut devices = Vec::with_capacity(devices_len);
+        let mut devices: Vec<DeviceSeen> = Vec::with_capacity(devices_len);
         for _ in 0..devices_len {
-            let digest: [u8; 16] = r.take(16)?.try_into().map_err(|_| bad("truncated"))?;
+            let digest = r.array::<16>()?;
+            if devices.iter().any(|d| d.digest == digest) {
+                return Err(bad("repeated device"));
+            }
             devices.push(DeviceSeen {
                 digest,
                 last: r.time()?,
             });
         }
-        let last = match r.u8()? {
+        let last_located = match r.u8()? {
             0 => None,
-            1 => Some(LastSignIn {
-                at: r.time()?,
-                location: None,
-            }),
-            2 => {
+            1 => {
                 let at = r.time()?;
                 let (lat, lon, acc) = (r.f64()?, r.f64()?, r.f64()?);
                 let location = Location::new(lat, lon, acc).map_err(|_| bad("bad location"))?;
-                Some(LastSignIn {
-                    at,
-                    location: Some(location),
-                })
+                Some(Located { at, location })
             }
-            _ => return Err(bad("bad last sign-in")),
+            _ => return Err(bad("bad last location")),
         };
         if !r.0.is_empty() {
             return Err(bad("trailing bytes"));
         }
+        let anything = !countries.is_empty() || !devices.is_empty() || last_located.is_some();
+        if successes == 0 && anything {
+            return Err(bad("entries without sign-ins"));
+        }
         Ok(Self {
+            salt,
             successes,
             countries,
             devices,
-            last,
+            last_located,
         })
     }
 }
 
-/// Removes the entry with the oldest `last`.
-fn evict_oldest<T>(list: &mut Vec<T>, last: impl Fn(&T) -> Timestamp) {
-    if let Some((i, _)) = list.iter().enumerate().min_by_key(|(_, e)| last(e)) {
-        list.remove(i);
+/// Adds `entry`, keeping at most `cap`: when full, the least recently seen goes — unless the new
+/// entry is older still, and then it is not kept.
+fn insert_bounded<T>(list: &mut Vec<T>, entry: T, cap: usize, last: impl Fn(&T) -> Timestamp) {
+    if list.len() >= cap {
+        let oldest = list
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, e)| last(e))
+            .map(|(i, e)| (i, last(e)));
+        match oldest {
+            Some((i, when)) if when <= last(&entry) => {
+                list.remove(i);
+            }
+            _ => return,
+        }
     }
+    list.push(entry);
 }
 
 /// Reads little-endian values off a byte slice, failing instead of panicking when it runs out.
@@ -328,7 +366,8 @@ impl<'a> Reader<'a> {
     }
 
     fn u8(&mut self) -> Result<u8> {
-        Ok(self.array::<1>()?[0])
+        let [b] = self.array::<1>()?;
+        Ok(b)
     }
 
     fn u32(&mut self) -> Result<u32> {
@@ -349,135 +388,238 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn t(secs: i64) -> Timestamp {
         Timestamp::from_unix_secs(secs)
     }
 
-    fn cc(code: &str) -> Option<CountryCode> {
-        CountryCode::new(code).ok()
+    fn cc(code: &str) -> CountryCode {
+        CountryCode::new(code).unwrap()
     }
 
     fn device(id: &str) -> DeviceId {
         DeviceId::new(id).unwrap()
     }
 
+    fn profile() -> Profile {
+        Profile::new(&UserId::from(7_u64))
+    }
+
     #[test]
     fn signals_against_what_the_account_did_before() {
-        let mut p = Profile::new();
+        let mut p = profile();
         let laptop = device("laptop-1");
         let oslo = Location::new(59.91, 10.75, 5.0).unwrap();
         // Nothing to compare with yet.
         assert_eq!(
-            p.signals(cc("NO"), Some(&laptop), Some(&oslo), t(0)),
+            p.signals(Some(cc("NO")), Some(&laptop), Some(&oslo), t(0)),
             Signals::default()
         );
-        p.learn(cc("NO"), Some(&laptop), Some(oslo), t(0));
-        let same = p.signals(cc("NO"), Some(&laptop), Some(&oslo), t(60));
+        p.learn(Some(cc("NO")), Some(&laptop), Some(oslo), t(0));
+        let same = p.signals(Some(cc("NO")), Some(&laptop), Some(&oslo), t(60));
         assert_eq!(
             (same.new_country, same.new_device, same.impossible_travel),
             (None, false, None)
         );
         let rio = Location::new(-22.91, -43.17, 5.0).unwrap();
-        let away = p.signals(cc("BR"), Some(&device("phone-9")), Some(&rio), t(3600));
-        assert_eq!(away.new_country, cc("BR"));
+        let away = p.signals(
+            Some(cc("BR")),
+            Some(&device("phone-9")),
+            Some(&rio),
+            t(3600),
+        );
+        assert_eq!(away.new_country, Some(cc("BR")));
         assert!(away.new_device);
         assert!(
             away.impossible_travel
                 .is_some_and(|i| i.distance_km > 10_000.0)
         );
         // No device presented counts as a new one.
-        assert!(p.signals(cc("NO"), None, None, t(60)).new_device);
-        assert_eq!(p.successes(), 1);
+        assert!(p.signals(Some(cc("NO")), None, None, t(60)).new_device);
+        // A later sign-in without a place keeps the last known place for the travel check.
+        p.learn(Some(cc("NO")), Some(&laptop), None, t(120));
+        assert!(
+            p.signals(None, Some(&laptop), Some(&rio), t(3600))
+                .impossible_travel
+                .is_some()
+        );
+        assert_eq!(p.successes(), 2);
     }
 
     #[test]
-    fn entries_are_capped_least_recently_seen_first() {
-        let mut p = Profile::new();
-        let codes: Vec<String> = (0..20)
+    fn the_least_recently_seen_is_forgotten_even_out_of_order() {
+        let mut p = profile();
+        // Sixteen countries, seen at times 100 down to 85, then a seventeenth at 200.
+        let codes: Vec<String> = (0..17)
             .map(|i| format!("A{}", char::from(b'A' + i)))
             .collect();
-        for (i, code) in codes.iter().enumerate() {
-            let d = device(&format!("dev-{i}"));
-            p.learn(cc(code), Some(&d), None, t(i64::try_from(i).unwrap()));
+        for (i, code) in codes.iter().take(16).enumerate() {
+            p.learn(
+                Some(cc(code)),
+                None,
+                None,
+                t(100 - i64::try_from(i).unwrap()),
+            );
         }
-        assert_eq!(p.countries.len(), MAX_PROFILE_COUNTRIES);
-        assert_eq!(p.devices.len(), MAX_PROFILE_DEVICES);
-        // The four oldest were forgotten; the newest are known.
+        p.learn(Some(cc(&codes[16])), None, None, t(200));
+        // AP (seen at 85) went; AA (seen at 100, but first inserted) stayed.
         assert!(
-            p.signals(cc("AA"), None, None, t(100))
+            p.signals(Some(cc("AP")), None, None, t(300))
                 .new_country
                 .is_some()
         );
         assert!(
-            p.signals(cc("AT"), Some(&device("dev-19")), None, t(100))
+            p.signals(Some(cc("AA")), None, None, t(300))
                 .new_country
                 .is_none()
         );
         assert!(
-            !p.signals(cc("AT"), Some(&device("dev-19")), None, t(100))
+            p.signals(Some(cc("AQ")), None, None, t(300))
+                .new_country
+                .is_none()
+        );
+        // A late country older than everything kept is not kept.
+        p.learn(Some(cc("ZZ")), None, None, t(1));
+        assert!(
+            p.signals(Some(cc("ZZ")), None, None, t(300))
+                .new_country
+                .is_some()
+        );
+        assert_eq!(p.countries.len(), MAX_PROFILE_COUNTRIES);
+        // Devices likewise.
+        for i in 0..20 {
+            p.learn(None, Some(&device(&format!("dev-{i}"))), None, t(1000 + i));
+        }
+        assert_eq!(p.devices.len(), MAX_PROFILE_DEVICES);
+        assert!(
+            p.signals(None, Some(&device("dev-3")), None, t(2000))
                 .new_device
         );
-        let stored = p.to_data().unwrap();
-        assert!(stored.as_bytes().len() <= MAX_PROFILE_ENCODED_BYTES);
-        assert_eq!(Profile::from_data(&stored).unwrap(), p);
+        assert!(
+            !p.signals(None, Some(&device("dev-4")), None, t(2000))
+                .new_device
+        );
     }
 
     #[test]
     fn an_age_window_forgets_old_entries() {
-        let mut p = Profile::new();
-        p.learn(cc("NO"), Some(&device("old")), None, t(0));
-        p.learn(cc("SE"), Some(&device("new")), None, t(1000));
+        let mut p = profile();
+        let (oslo, bergen) = (
+            Location::new(59.91, 10.75, 5.0).unwrap(),
+            Location::new(60.39, 5.32, 5.0).unwrap(),
+        );
+        p.learn(Some(cc("NO")), Some(&device("old")), Some(oslo), t(0));
+        p.learn(Some(cc("SE")), Some(&device("new")), None, t(1000));
         p.forget_before(t(500));
         assert!(
-            p.signals(cc("NO"), None, None, t(2000))
+            p.signals(Some(cc("NO")), None, None, t(2000))
                 .new_country
                 .is_some()
         );
         assert!(
-            p.signals(cc("SE"), Some(&device("new")), None, t(2000))
+            p.signals(Some(cc("SE")), None, None, t(2000))
                 .new_country
                 .is_none()
         );
         assert!(
-            p.signals(cc("SE"), Some(&device("old")), None, t(2000))
+            p.signals(None, Some(&device("old")), None, t(2000))
                 .new_device
+        );
+        assert!(
+            !p.signals(None, Some(&device("new")), None, t(2000))
+                .new_device
+        );
+        assert!(p.last_located.is_none(), "the old place is forgotten too");
+        assert!(
+            p.signals(None, None, Some(&bergen), t(2000))
+                .impossible_travel
+                .is_none()
         );
     }
 
     #[test]
+    fn device_digests_are_salted_per_account() {
+        let d = device("laptop-1");
+        let a = Profile::new(&UserId::from(1_u64));
+        let b = Profile::new(&UserId::from(2_u64));
+        assert_ne!(a.device_digest(&d), b.device_digest(&d));
+    }
+
+    #[test]
     fn the_stored_form_round_trips_and_refuses_what_it_is_not() {
-        let mut p = Profile::new();
+        let mut p = profile();
         p.learn(
-            cc("NO"),
+            Some(cc("NO")),
             Some(&device("d")),
-            Location::new(1.0, 2.0, 3.0).ok(),
+            Location::new(1.5, 2.5, 3.5).ok(),
             t(7),
         );
         let bytes = p.to_data().unwrap().as_bytes().to_vec();
-        let data = |b: Vec<u8>| ProfileData::new(b).unwrap();
-        assert_eq!(Profile::from_data(&data(bytes.clone())).unwrap(), p);
+        let read = |b: Vec<u8>| Profile::from_data(&ProfileData::new(b).unwrap());
+        assert_eq!(read(bytes.clone()).unwrap(), p);
+        let reason = |b: Vec<u8>| match read(b) {
+            Err(Error::Invalid(_, reason)) => reason,
+            other => panic!("{other:?}"),
+        };
         let mut other_version = bytes.clone();
         other_version[0] = 2;
-        assert!(Profile::from_data(&data(other_version)).is_err());
-        assert!(Profile::from_data(&data(bytes[..bytes.len() - 1].to_vec())).is_err());
+        assert_eq!(reason(other_version), "unknown format version");
+        assert_eq!(reason(bytes[..bytes.len() - 1].to_vec()), "truncated");
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert!(Profile::from_data(&data(trailing)).is_err());
-        let mut many = vec![1, 0, 0, 0, 0, 17];
-        many.extend(std::iter::repeat_n(0, 17 * 14 + 2));
-        assert!(Profile::from_data(&data(many)).is_err());
-        // Device ids are not kept, nor printed.
-        assert!(!format!("{p:?}").contains("digest"));
+        assert_eq!(reason(trailing), "trailing bytes");
+        // Seventeen valid, distinct countries: over the cap.
+        let mut many = vec![FORMAT_VERSION];
+        many.extend([0; 16]);
+        many.extend(1_u32.to_le_bytes());
+        many.push(17);
+        for i in 0..17_u8 {
+            many.extend([b'A', b'A' + i]);
+            many.extend(1_u32.to_le_bytes());
+            many.extend(0_i64.to_le_bytes());
+        }
+        many.extend([0, 0]);
+        assert_eq!(reason(many), "too many countries");
+        // A repeated device.
+        let mut twice = vec![FORMAT_VERSION];
+        twice.extend([0; 16]);
+        twice.extend(1_u32.to_le_bytes());
+        twice.extend([0, 2]);
+        for _ in 0..2 {
+            twice.extend([9; 16]);
+            twice.extend(0_i64.to_le_bytes());
+        }
+        twice.push(0);
+        assert_eq!(reason(twice), "repeated device");
+        // Entries without any sign-in.
+        let mut none = bytes.clone();
+        none[17..21].copy_from_slice(&0_u32.to_le_bytes());
+        assert_eq!(reason(none), "entries without sign-ins");
+        // Debug shows counts, not places or digests.
+        let dbg = format!("{p:?}");
+        assert!(!dbg.contains("1.5") && !dbg.contains("NO"), "{dbg}");
     }
 
-    proptest::proptest! {
+    proptest! {
         #[test]
-        fn any_stored_bytes_read_or_fail_cleanly(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..700)) {
-            if let Ok(p) = Profile::from_data(&ProfileData::new(bytes).unwrap()) {
-                let again = p.to_data().unwrap();
-                proptest::prop_assert!(again.as_bytes().len() <= MAX_PROFILE_ENCODED_BYTES);
+        fn learned_profiles_round_trip_within_bounds(
+            events in prop::collection::vec((0_u8..30, 0_u8..40, any::<bool>(), 0_i64..10_000), 0..200),
+        ) {
+            let mut p = profile();
+            for (country, dev, located, at) in events {
+                let code = CountryCode::new(&format!("A{}", char::from(b'A' + country % 26))).unwrap();
+                let place = located.then(|| Location::new(f64::from(country), f64::from(dev), 1.0).unwrap());
+                p.learn(Some(code), Some(&device(&format!("dev-{dev}"))), place, t(at));
             }
+            let stored = p.to_data().unwrap();
+            prop_assert!(stored.as_bytes().len() <= MAX_PROFILE_ENCODED_BYTES);
+            prop_assert_eq!(Profile::from_data(&stored).unwrap(), p);
+        }
+
+        #[test]
+        fn any_stored_bytes_read_or_fail_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..700)) {
+            let _ = Profile::from_data(&ProfileData::new(bytes).unwrap());
         }
     }
 }
