@@ -453,7 +453,11 @@ impl Policy {
     ///
     /// [`Error::PasswordTooLong`] if it is over the byte cap: refused, never truncated.
     pub fn evaluate(&self, password: &Password, context: &Context) -> Result<Assessment> {
-        let normalized = self.normalize(password)?;
+        Ok(self.evaluate_normalized(&self.normalize(password)?, context))
+    }
+
+    /// The checks of [`evaluate`](Self::evaluate) on an already normalised password.
+    fn evaluate_normalized(&self, normalized: &Password, context: &Context) -> Assessment {
         let text = normalized.expose();
         let length = text.chars().count();
         let mut violations = Vec::new();
@@ -540,13 +544,13 @@ impl Policy {
                 .map(|f| f.suggestions().iter().map(ToString::to_string).collect())
                 .unwrap_or_default(),
         };
-        Ok(Assessment {
+        Assessment {
             accepted: violations.is_empty(),
             violations,
             strength,
             length,
             breach: BreachCheck::NotChecked,
-        })
+        }
     }
 
     /// [`evaluate`](Self::evaluate), then looks the normalised password up in breach data; a hit
@@ -564,8 +568,9 @@ impl Policy {
         oracle: &O,
         on_failure: BreachFailure,
     ) -> Result<Assessment> {
-        let mut assessment = self.evaluate(password, context)?;
-        let sha1 = password_sha1(&self.normalize(password)?);
+        let normalized = self.normalize(password)?;
+        let mut assessment = self.evaluate_normalized(&normalized, context);
+        let sha1 = password_sha1(&normalized);
         match (oracle.check(&sha1).await, on_failure) {
             (Ok(Breached::No), _) => assessment.breach = BreachCheck::Clear,
             (Err(_), BreachFailure::Open) => assessment.breach = BreachCheck::Unavailable,
