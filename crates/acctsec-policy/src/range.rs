@@ -168,7 +168,12 @@ fn parse_range(body: &str) -> Result<Range> {
 
 impl<T: RangeTransport> BreachOracle for RangeOracle<T> {
     async fn check(&self, sha1: &[u8; 20]) -> Result<Breached> {
-        let hex: String = sha1.iter().map(|b| format!("{b:02X}")).collect();
+        const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+        let mut hex = String::with_capacity(40);
+        for b in sha1 {
+            hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+            hex.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        }
         let (prefix, suffix) = hex.split_at(5);
         let range = match self.cached(prefix) {
             Some(range) => range,
