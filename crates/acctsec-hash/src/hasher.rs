@@ -328,18 +328,50 @@ impl HasherBuilder {
         self.ceilings
             .admit(self.params, OUTPUT_BYTES, self.params)?;
         let blocks = self.params.argon2(OUTPUT_BYTES)?.block_count();
-        let mut hasher = Hasher {
+        // A current-parameter hash with an all-zero output and a fixed salt: verifying against it
+        // does exactly the work of verifying a real current hash, and never matches.
+        let unknown_user = encode(
+            self.params,
+            self.peppers.as_ref(),
+            &[0x5A; SALT_BYTES],
+            &[0; OUTPUT_BYTES],
+        )?;
+        Ok(Hasher {
             params: self.params,
             ceilings: self.ceilings,
             peppers: self.peppers,
             pool: BufferPool::new(blocks, self.max_idle_buffers),
-            unknown_user: StoredPasswordHash::new("$x").map_err(|_| Error::MalformedHash)?,
-        };
-        // A current-parameter hash with an all-zero output and a fixed salt: verifying against it
-        // does exactly the work of verifying a real current hash, and never matches.
-        hasher.unknown_user = hasher.encode(&[0x5A; SALT_BYTES], &[0; OUTPUT_BYTES])?;
-        Ok(hasher)
+            unknown_user,
+        })
     }
+}
+
+/// The PHC string of a hash with these parameters, the active pepper's id (if any), this salt and
+/// this output.
+fn encode(
+    argon: Argon2Params,
+    peppers: Option<&PepperRing>,
+    salt: &[u8],
+    output: &[u8],
+) -> Result<StoredPasswordHash> {
+    let malformed = |_| Error::MalformedHash;
+    let mut params = ParamsString::new();
+    params.add_decimal("m", argon.m_kib()).map_err(malformed)?;
+    params.add_decimal("t", argon.t()).map_err(malformed)?;
+    params.add_decimal("p", argon.p()).map_err(malformed)?;
+    if let Some(ring) = peppers {
+        params
+            .add_b64_bytes("keyid", ring.active().id())
+            .map_err(malformed)?;
+    }
+    let phc = PasswordHash {
+        algorithm: Ident::new("argon2id").map_err(malformed)?,
+        version: Some(0x13),
+        params,
+        salt: Some(Salt::new(salt).map_err(malformed)?),
+        hash: Some(Output::new(output).map_err(malformed)?),
+    };
+    StoredPasswordHash::new(phc.to_string()).map_err(|_| Error::MalformedHash)
 }
 
 impl Hasher {
@@ -413,34 +445,6 @@ impl Hasher {
         result
     }
 
-    /// The PHC string of a current-parameter hash with this salt and output.
-    fn encode(&self, salt: &[u8], output: &[u8]) -> Result<StoredPasswordHash> {
-        let mut params = ParamsString::new();
-        let malformed = |_| Error::MalformedHash;
-        params
-            .add_decimal("m", self.params.m_kib())
-            .map_err(malformed)?;
-        params
-            .add_decimal("t", self.params.t())
-            .map_err(malformed)?;
-        params
-            .add_decimal("p", self.params.p())
-            .map_err(malformed)?;
-        if let Some(ring) = &self.peppers {
-            params
-                .add_b64_bytes("keyid", ring.active().id())
-                .map_err(malformed)?;
-        }
-        let phc = PasswordHash {
-            algorithm: Ident::new("argon2id").map_err(malformed)?,
-            version: Some(0x13),
-            params,
-            salt: Some(Salt::new(salt).map_err(malformed)?),
-            hash: Some(Output::new(output).map_err(malformed)?),
-        };
-        StoredPasswordHash::new(phc.to_string()).map_err(|_| Error::MalformedHash)
-    }
-
     /// Hashes `password` with the current parameters, a fresh salt and the active pepper.
     ///
     /// # Errors
@@ -464,7 +468,7 @@ impl Hasher {
             &salt,
             out.as_mut(),
         )?;
-        self.encode(&salt, out.as_ref())
+        encode(self.params, self.peppers.as_ref(), &salt, out.as_ref())
     }
 
     /// Checks `password` against a stored hash.
