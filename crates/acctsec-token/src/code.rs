@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use acctsec_core::rng::TryCryptoRng;
 use acctsec_core::{BindingDigest, Purpose, Timestamp, TokenDigest, TokenRecord, UserId};
-use hmac::Mac;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::key::{HmacSha256, derived_mac};
+use crate::key::{HmacSha256, derived_mac, mac_parts};
 use crate::{Error, Result};
 
 /// The default number of digits: 6 (ASVS 5.0 6.5: at least 20 bits of entropy).
@@ -264,11 +263,9 @@ impl Codes {
     }
 
     fn keyed_digest(&self, purpose: &Purpose, user: &UserId, code: &[u8]) -> TokenDigest {
-        let mut mac = self.mac.clone();
-        for part in [purpose.as_str().as_bytes(), user.as_str().as_bytes(), code] {
-            mac.update(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
-            mac.update(part);
-        }
-        TokenDigest::from_bytes(mac.finalize().into_bytes().into())
+        TokenDigest::from_bytes(mac_parts(
+            &self.mac,
+            [purpose.as_str().as_bytes(), user.as_str().as_bytes(), code],
+        ))
     }
 }

@@ -65,6 +65,20 @@ pub(crate) fn derived_mac(secret: &[u8], label: &[u8]) -> Result<HmacSha256> {
     HmacSha256::new_from_slice(subkey.as_ref()).map_err(|_| Error::KeyTooShort)
 }
 
+/// The MAC of `parts`, each prefixed with its length so parts can't run into each other, under a
+/// clone of the keyed state `mac`.
+pub(crate) fn mac_parts<'a>(
+    mac: &HmacSha256,
+    parts: impl IntoIterator<Item = &'a [u8]>,
+) -> [u8; 32] {
+    let mut mac = mac.clone();
+    for part in parts {
+        mac.update(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
 /// A secret key that signs and verifies tokens.
 ///
 /// The secret is used only to derive an HMAC key and the [`KeyId`]; neither the secret nor the

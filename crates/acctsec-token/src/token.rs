@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::b64;
-use crate::key::{HmacSha256, KeyId, KeyRing, derived_mac};
+use crate::key::{HmacSha256, KeyId, KeyRing, derived_mac, mac_parts};
 use crate::{Error, Result};
 
 /// The token format version this crate writes and reads.
@@ -184,12 +184,10 @@ impl BindingKey {
     /// ```
     #[must_use]
     pub fn bind(&self, subject: &UserId, parts: &[&[u8]]) -> BindingDigest {
-        let mut mac = self.0.clone();
-        for part in std::iter::once(subject.as_str().as_bytes()).chain(parts.iter().copied()) {
-            mac.update(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
-            mac.update(part);
-        }
-        BindingDigest::from_bytes(mac.finalize().into_bytes().into())
+        BindingDigest::from_bytes(mac_parts(
+            &self.0,
+            std::iter::once(subject.as_str().as_bytes()).chain(parts.iter().copied()),
+        ))
     }
 }
 
