@@ -8,6 +8,9 @@ pub const MAX_CONTEXT_WORDS: usize = 64;
 pub const MAX_CONTEXT_WORD_CHARS: usize = 64;
 /// The shortest context word considered: shorter words match too many good passwords.
 pub const MIN_CONTEXT_WORD_CHARS: usize = 4;
+/// How much of each text given to [`Context::with_user_words`] and [`Context::with_site_words`]
+/// is read, bytes; the rest is ignored.
+pub const MAX_CONTEXT_TEXT_BYTES: usize = 1024;
 
 /// What the policy knows about the person and the site when judging a password: the user's own
 /// words (email, username, display name), the site's words (product and company names), and
@@ -32,11 +35,18 @@ pub struct Context {
     second_factor: bool,
 }
 
-/// Splits `text` into lower-case words of letters and digits, keeping those within bounds.
+/// Whether `word` is of a length worth keeping.
+fn word_in_bounds(word: &str) -> bool {
+    (MIN_CONTEXT_WORD_CHARS..=MAX_CONTEXT_WORD_CHARS).contains(&word.chars().count())
+}
+
+/// Splits the first [`MAX_CONTEXT_TEXT_BYTES`] of `text` into lower-case words of letters and
+/// digits, keeping those within bounds.
 fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
+    text[..text.floor_char_boundary(MAX_CONTEXT_TEXT_BYTES)]
+        .split(|c: char| !c.is_alphanumeric())
         .map(str::to_lowercase)
-        .filter(|w| (MIN_CONTEXT_WORD_CHARS..=MAX_CONTEXT_WORD_CHARS).contains(&w.chars().count()))
+        .filter(|w| word_in_bounds(w))
 }
 
 fn push_bounded(list: &mut Vec<String>, total: usize, words: impl Iterator<Item = String>) {
@@ -61,9 +71,7 @@ impl Context {
     pub fn with_email(mut self, email: &Email) -> Self {
         let total = self.user.len() + self.site.len();
         let local = email.local_part().to_lowercase();
-        let whole = std::iter::once(local.clone()).filter(|w| {
-            (MIN_CONTEXT_WORD_CHARS..=MAX_CONTEXT_WORD_CHARS).contains(&w.chars().count())
-        });
+        let whole = std::iter::once(local.clone()).filter(|w| word_in_bounds(w));
         let words: Vec<String> = whole.chain(words_of(&local)).collect();
         push_bounded(&mut self.user, total, words.into_iter());
         self

@@ -13,7 +13,10 @@ pub use breach::{
     BREACH_FILTER_FALSE_POSITIVE_RATE, BREACH_FILTER_MAX_FALSE_POSITIVE_RATE, BreachFilter,
     BreachOracle, Breached, MAX_BREACH_HASHES, MAX_BREACH_LINE_BYTES, password_sha1,
 };
-pub use context::{Context, MAX_CONTEXT_WORD_CHARS, MAX_CONTEXT_WORDS, MIN_CONTEXT_WORD_CHARS};
+pub use context::{
+    Context, MAX_CONTEXT_TEXT_BYTES, MAX_CONTEXT_WORD_CHARS, MAX_CONTEXT_WORDS,
+    MIN_CONTEXT_WORD_CHARS,
+};
 pub use normalize::Normalization;
 pub use policy::{
     AgeAdvice, Assessment, BreachCheck, BreachFailure, Composition, DEFAULT_MAX_BYTES,

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use acctsec_core::{Email, Password, Timestamp};
 use acctsec_policy::{
-    AgeAdvice, Blocklist, Composition, Context, Error, Normalization, Policy, ViolationCode,
+    AgeAdvice, Blocklist, Composition, Context, Error, MAX_CONTEXT_TEXT_BYTES, MAX_CONTEXT_WORDS,
+    Normalization, Policy, ViolationCode,
 };
 use proptest::prelude::*;
 
@@ -286,6 +287,31 @@ fn context_words_are_refused_under_substitutions_and_small_edits() {
             .words()
             .any(|_| true)
     );
+}
+
+#[test]
+fn context_reads_bounded_text_and_keeps_bounded_words() {
+    // Only the first MAX_CONTEXT_TEXT_BYTES of a text are read: a word inside them is kept, one
+    // past them is not.
+    let filler = "-".repeat(MAX_CONTEXT_TEXT_BYTES - 10);
+    let text = format!("{filler} dana {}leeroy", "x ".repeat(10_000_000));
+    let ctx = Context::new().with_user_words(&text);
+    assert_eq!(ctx.words().collect::<Vec<_>>(), ["dana"]);
+    // A two-byte character across the cut is left out whole, never split (or a panic).
+    let across = format!(
+        "{}{}",
+        "-".repeat(MAX_CONTEXT_TEXT_BYTES - 9),
+        "é".repeat(8)
+    );
+    let ctx = Context::new().with_site_words(&across);
+    assert_eq!(ctx.words().collect::<Vec<_>>(), ["éééé"]);
+    // At most MAX_CONTEXT_WORDS words in all, across user and site words.
+    let many: String = (0..200).map(|i| format!("word{i:03} ")).collect();
+    let ctx = Context::new()
+        .with_user_words(&many)
+        .with_site_words("Contoso");
+    assert_eq!(ctx.words().count(), MAX_CONTEXT_WORDS);
+    assert!(!ctx.words().any(|w| w == "contoso"));
 }
 
 #[test]
