@@ -14,7 +14,7 @@ pub use assess::{
     ThresholdsBuilder, assess,
 };
 pub use geo::{CountryCode, Geo, GeoLookup, Location};
-pub use model::{Feature, History, Observation, RiskScore};
+pub use model::{Feature, History, MAX_OBSERVATION_VALUE_BYTES, Observation, RiskScore};
 pub use profile::{MAX_PROFILE_COUNTRIES, MAX_PROFILE_DEVICES, MAX_PROFILE_ENCODED_BYTES, Profile};
 pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord};
 pub use travel::{

@@ -38,6 +38,12 @@ impl Feature {
     }
 }
 
+/// The longest value an [`Observation`] keeps, bytes (the length of a [`UserAgent`], the longest
+/// of them); longer values are cut at a character boundary.
+///
+/// [`UserAgent`]: acctsec_core::UserAgent
+pub const MAX_OBSERVATION_VALUE_BYTES: usize = acctsec_core::MAX_USER_AGENT_BYTES;
+
 /// What the model sees of one sign-in: each feature's value at each level. Unknown values are
 /// kept as their own value (`""`), so "unknown" is something a user can have a history of.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -47,13 +53,14 @@ pub struct Observation {
 
 impl Observation {
     /// An observation from the IP levels (address, ASN, country) and the user-agent levels (full
-    /// string, browser, OS, device type).
+    /// string, browser, OS, device type), each cut to [`MAX_OBSERVATION_VALUE_BYTES`].
     #[must_use]
     pub fn new(ip: [&str; 3], user_agent: [&str; 4]) -> Self {
+        let bounded = |s: &&str| s[..s.floor_char_boundary(MAX_OBSERVATION_VALUE_BYTES)].to_owned();
         Self {
             levels: [
-                ip.iter().map(|s| (*s).to_owned()).collect(),
-                user_agent.iter().map(|s| (*s).to_owned()).collect(),
+                ip.iter().map(bounded).collect(),
+                user_agent.iter().map(bounded).collect(),
             ],
         }
     }
@@ -65,22 +72,17 @@ impl Observation {
 
 impl From<&RbaRecord> for Observation {
     fn from(r: &RbaRecord) -> Self {
-        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
-        Self {
-            levels: [
-                vec![
-                    r.ip.to_string(),
-                    r.asn.map(|a| a.to_string()).unwrap_or_default(),
-                    r.country.map(|c| c.to_string()).unwrap_or_default(),
-                ],
-                vec![
-                    r.user_agent.as_str().to_owned(),
-                    opt(&r.browser),
-                    opt(&r.os),
-                    opt(&r.device_type),
-                ],
+        let asn = r.asn.map(|a| a.to_string()).unwrap_or_default();
+        let country = r.country.map(|c| c.to_string()).unwrap_or_default();
+        Self::new(
+            [&r.ip.to_string(), &asn, &country],
+            [
+                r.user_agent.as_str(),
+                r.browser.as_deref().unwrap_or_default(),
+                r.os.as_deref().unwrap_or_default(),
+                r.device_type.as_deref().unwrap_or_default(),
             ],
-        }
+        )
     }
 }
 
@@ -455,6 +457,16 @@ mod tests {
             )
             .unwrap()
             .entirely_new()
+        );
+        // Values are kept to MAX_OBSERVATION_VALUE_BYTES, cut at a character boundary.
+        let long = "é".repeat(MAX_OBSERVATION_VALUE_BYTES);
+        let cut = "é".repeat(MAX_OBSERVATION_VALUE_BYTES / 2);
+        assert_eq!(
+            Observation::new([&long, "X", "NO"], ["u", "b", "o", &format!("d{long}")]),
+            Observation::new(
+                [&cut, "X", "NO"],
+                ["u", "b", "o", &format!("d{}", &cut[..cut.len() - 2])]
+            )
         );
         // Listing a feature twice scores it once.
         let twice = h.score_with(
