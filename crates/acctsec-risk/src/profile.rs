@@ -15,15 +15,14 @@ pub const MAX_PROFILE_COUNTRIES: usize = 16;
 /// The most devices a profile remembers; the least recently seen is forgotten first.
 pub const MAX_PROFILE_DEVICES: usize = 16;
 /// The most bytes a stored profile takes (version, salt, count, 16 countries, 16 devices, the
-/// last located sign-in): 664.
-pub const MAX_PROFILE_ENCODED_BYTES: usize = 1 + 16 + 4 + 1 + 16 * 14 + 1 + 16 * 24 + 1 + 8 + 24;
+/// last located sign-in): 600.
+pub const MAX_PROFILE_ENCODED_BYTES: usize = 1 + 16 + 4 + 1 + 16 * 10 + 1 + 16 * 24 + 1 + 8 + 24;
 
 const FORMAT_VERSION: u8 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct CountrySeen {
     code: CountryCode,
-    count: u32,
     last: Timestamp,
 }
 
@@ -39,11 +38,11 @@ struct Located {
     location: Location,
 }
 
-/// What the rules remember of one account's successful sign-ins: the countries (with counts), the
-/// devices — as digests of their ids salted per account, so the profile never holds a device
-/// cookie (it may be a credential) and one device can't link two accounts — and the last sign-in
-/// whose place was known. Device ids should be long random values (as a host's cookie is): a
-/// short, guessable id could be found again from its digest.
+/// What the rules remember of one account's successful sign-ins: the countries (when each was
+/// last seen), the devices — as digests of their ids salted per account, so the profile never
+/// holds a device cookie (it may be a credential) and one device can't link two accounts — and
+/// the last sign-in whose place was known. Device ids should be long random values (as a host's
+/// cookie is): a short, guessable id could be found again from its digest.
 ///
 /// Bounded: at most [`MAX_PROFILE_COUNTRIES`] countries and [`MAX_PROFILE_DEVICES`] devices, at
 /// most [`MAX_PROFILE_ENCODED_BYTES`] stored. `Debug` shows counts only.
@@ -172,16 +171,9 @@ impl Profile {
         self.successes = self.successes.saturating_add(1);
         if let Some(code) = country {
             match self.countries.iter_mut().find(|seen| seen.code == code) {
-                Some(seen) => {
-                    seen.count = seen.count.saturating_add(1);
-                    seen.last = seen.last.max(at);
-                }
+                Some(seen) => seen.last = seen.last.max(at),
                 None => {
-                    let entry = CountrySeen {
-                        code,
-                        count: 1,
-                        last: at,
-                    };
+                    let entry = CountrySeen { code, last: at };
                     insert_bounded(&mut self.countries, entry, MAX_PROFILE_COUNTRIES, |c| {
                         c.last
                     });
@@ -232,7 +224,6 @@ impl Profile {
         out.push(u8::try_from(self.countries.len()).map_err(|_| over)?);
         for c in &self.countries {
             out.extend_from_slice(c.code.as_str().as_bytes());
-            out.extend_from_slice(&c.count.to_le_bytes());
             out.extend_from_slice(&c.last.as_unix_millis().to_le_bytes());
         }
         out.push(u8::try_from(self.devices.len()).map_err(|_| over)?);
@@ -282,8 +273,10 @@ impl Profile {
             if countries.iter().any(|c| c.code == code) {
                 return Err(bad("repeated country"));
             }
-            let (count, last) = (r.u32()?, r.time()?);
-            countries.push(CountrySeen { code, count, last });
+            countries.push(CountrySeen {
+                code,
+                last: r.time()?,
+            });
         }
         let devices_len = usize::from(r.u8()?);
         if devices_len > MAX_PROFILE_DEVICES {
@@ -576,7 +569,6 @@ mod tests {
         many.push(17);
         for i in 0..17_u8 {
             many.extend([b'A', b'A' + i]);
-            many.extend(1_u32.to_le_bytes());
             many.extend(0_i64.to_le_bytes());
         }
         many.extend([0, 0]);
