@@ -146,10 +146,10 @@ fn parse_range(body: &str) -> Result<Range> {
         return Err(Error::BreachCheckUnavailable);
     }
     let mut range = HashMap::new();
-    for line in body.lines() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
+    let lines = body.lines().map(str::trim).filter(|line| !line.is_empty());
+    for (entries, line) in lines.enumerate() {
+        if entries == MAX_RANGE_ENTRIES {
+            return Err(Error::BreachCheckUnavailable);
         }
         let (suffix, count) = line.split_once(':').ok_or(Error::BreachCheckUnavailable)?;
         if suffix.len() != 35 || !suffix.bytes().all(|b| b.is_ascii_hexdigit()) {

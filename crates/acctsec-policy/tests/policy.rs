@@ -663,7 +663,8 @@ mod range {
     use super::*;
     use acctsec_core::BoxError;
     use acctsec_policy::{
-        BreachFailure, BreachOracle, Breached, RangeOracle, RangeTransport, password_sha1,
+        BreachFailure, BreachOracle, Breached, MAX_RANGE_ENTRIES, RangeOracle, RangeTransport,
+        password_sha1,
     };
 
     /// Serves ranges from a list of breached passwords, padded with zero-count entries, and
@@ -795,11 +796,31 @@ mod range {
             body_override: Some(format!("{}:1\n", "A".repeat(35)).repeat(30_000)),
             ..LocalRanges::new(&[])
         };
+        // Under the byte cap but one entry (padding counts) over MAX_RANGE_ENTRIES.
+        let entries = |n: usize| -> String { (0..n).map(|i| format!("{i:035X}:0\n")).collect() };
+        let crowded = LocalRanges {
+            body_override: Some(entries(MAX_RANGE_ENTRIES + 1)),
+            ..LocalRanges::new(&[])
+        };
+        let full = LocalRanges {
+            body_override: Some(entries(MAX_RANGE_ENTRIES)),
+            ..LocalRanges::new(&[])
+        };
         let policy = Policy::default();
         let ctx = Context::new();
         let password = pw(PASSPHRASE);
         acctsec_testkit::block_on(async {
-            for oracle in [RangeOracle::new(garbled), RangeOracle::new(oversize)] {
+            assert_eq!(
+                RangeOracle::new(full)
+                    .check(&password_sha1(&password))
+                    .await,
+                Ok(Breached::No)
+            );
+            for oracle in [
+                RangeOracle::new(garbled),
+                RangeOracle::new(oversize),
+                RangeOracle::new(crowded),
+            ] {
                 assert_eq!(
                     oracle.check(&password_sha1(&password)).await,
                     Err(Error::BreachCheckUnavailable)
