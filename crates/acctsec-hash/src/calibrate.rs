@@ -58,7 +58,7 @@ pub fn calibrate(
     params = Argon2Params::new(m, t, DEFAULT_P)?;
     // Check the prediction once and step back a pass if it overshot by more than one pass.
     let measured = time(params);
-    if measured > target + one_pass && t > floor_t {
+    if measured > target.saturating_add(one_pass) && t > floor_t {
         params = Argon2Params::new(m, t - 1, DEFAULT_P)?;
     }
     Ok(params)
@@ -107,5 +107,10 @@ mod tests {
         assert!(calibrate(Duration::ZERO, 19_456, linear(1)).is_err());
         let free = calibrate(Duration::from_millis(5), 19_456, |_| Duration::ZERO).unwrap();
         assert_eq!(free, Argon2Params::default());
+        // The longest target or a clock that answers the longest time: no overflow, no panic.
+        let p = calibrate(Duration::MAX, 19_456, linear(250)).unwrap();
+        assert_eq!(p.t(), MAX_CALIBRATED_T);
+        let p = calibrate(Duration::MAX, 19_456, |_| Duration::MAX).unwrap();
+        assert_eq!(p, Argon2Params::default());
     }
 }
