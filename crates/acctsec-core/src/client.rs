@@ -122,4 +122,15 @@ mod tests {
         let odd = "Mozilla/5.0  (iPhone; CPU iPhone OS 13_4 like Mac OS X) Gecko/20150101 (Chrome variation/248113";
         assert_eq!(UserAgent::new(odd).as_str(), odd);
     }
+
+    #[test]
+    fn debug_hides_the_device_cookie() {
+        let client = ClientInfo::new()
+            .with_ip(IpAddr::from([192, 0, 2, 7]))
+            .with_device(DeviceId::new("cookie-5f1e9a0b77c3").unwrap());
+        let shown = format!("{client:?}");
+        assert!(!shown.contains("cookie-5f1e9a0b77c3"), "{shown}");
+        assert!(shown.contains("DeviceId(..)"), "{shown}");
+        assert!(shown.contains("192.0.2.7"), "{shown}");
+    }
 }

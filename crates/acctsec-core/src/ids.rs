@@ -24,14 +24,39 @@ fn check_identifier(what: &'static str, s: &str, max: usize) -> Result<(), Error
     Ok(())
 }
 
-/// Defines a string newtype checked by [`check_identifier`] plus an extra per-type check.
+/// Defines a string newtype checked by [`check_identifier`] plus an extra per-type check. A type
+/// marked `secret` has a `Debug` that hides the value and no `Display`.
 macro_rules! identifier {
-    ($(#[$meta:meta])* $name:ident, $what:literal, $max_const:ident = $max:literal, $extra:expr) => {
+    ($(#[$meta:meta])* secret $name:ident, $($rest:tt)*) => {
+        identifier!(@define $(#[$meta])* $name, $($rest)*);
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(..)"))
+            }
+        }
+    };
+    ($(#[$meta:meta])* $name:ident, $($rest:tt)*) => {
+        identifier!(@define $(#[$meta])* $name, $($rest)*);
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.0).finish()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+    (@define $(#[$meta:meta])* $name:ident, $what:literal, $max_const:ident = $max:literal, $extra:expr) => {
         #[doc = concat!("The most bytes a [`", stringify!($name), "`] may have.")]
         pub const $max_const: usize = $max;
 
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(Cow<'static, str>);
 
         impl $name {
@@ -53,12 +78,6 @@ macro_rules! identifier {
             #[must_use]
             pub fn as_str(&self) -> &str {
                 &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
             }
         }
 
@@ -155,8 +174,18 @@ fn printable_ascii(s: &str) -> Result<(), &'static str> {
 }
 
 identifier!(
-    /// A device identifier the host keeps in a long-lived cookie: printable ASCII, at most 128 bytes.
-    DeviceId, "device id", MAX_DEVICE_ID_BYTES = 128, printable_ascii
+    /// A device identifier the host keeps in a long-lived cookie: printable ASCII, at most 128
+    /// bytes. Whoever holds the cookie can present it, so it is treated as a secret: `Debug`
+    /// hides it and there is no `Display`.
+    ///
+    /// ```
+    /// use acctsec_core::DeviceId;
+    ///
+    /// let device = DeviceId::new("d-7f3a9c1e5b2d4f60")?;
+    /// assert_eq!(format!("{device:?}"), "DeviceId(..)");
+    /// # Ok::<(), acctsec_core::Error>(())
+    /// ```
+    secret DeviceId, "device id", MAX_DEVICE_ID_BYTES = 128, printable_ascii
 );
 
 /// The most bytes a [`Detail`] keeps.
