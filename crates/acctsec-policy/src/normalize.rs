@@ -31,9 +31,10 @@ impl Normalization {
         }
     }
 
-    /// The normalised form of `password`. Idempotent.
+    /// The normalised form of `password`. Idempotent. Unbounded: callers outside go through
+    /// [`Policy::normalize`](crate::Policy::normalize), which caps the input first.
     #[must_use]
-    pub fn apply(self, password: &Password) -> Password {
+    pub(crate) fn apply(self, password: &Password) -> Password {
         match self {
             Self::Nfkc => Password::new(password.expose().nfkc().collect::<String>()),
             Self::None => password.clone(),
