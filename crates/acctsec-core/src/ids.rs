@@ -66,12 +66,12 @@ macro_rules! identifier {
             ///
             /// [`Error::Invalid`] if it is empty, too long, has control characters or
             /// surrounding white space, or breaks the type's own rule.
-            pub fn new(s: impl Into<String>) -> Result<Self, Error> {
-                let s = s.into();
-                check_identifier($what, &s, $max_const)?;
+            pub fn new(s: impl AsRef<str> + Into<String>) -> Result<Self, Error> {
+                // Checked before it is copied: an oversized input is never duplicated.
+                check_identifier($what, s.as_ref(), $max_const)?;
                 let extra: fn(&str) -> Result<(), &'static str> = $extra;
-                extra(&s).map_err(|reason| Error::invalid($what, reason))?;
-                Ok(Self(Cow::Owned(s)))
+                extra(s.as_ref()).map_err(|reason| Error::invalid($what, reason))?;
+                Ok(Self(Cow::Owned(s.into())))
             }
 
             /// The text.

@@ -95,14 +95,14 @@ impl Message {
     pub fn new(
         kind: MessageKind,
         to: Email,
-        subject: impl Into<String>,
-        text: impl Into<String>,
+        subject: impl AsRef<str> + Into<String>,
+        text: impl AsRef<str> + Into<String>,
     ) -> Result<Self, Error> {
-        let subject = subject.into();
-        if subject.len() > MAX_SUBJECT_BYTES {
+        // Everything is checked before it is copied.
+        if subject.as_ref().len() > MAX_SUBJECT_BYTES {
             return Err(Error::invalid("message subject", "too long"));
         }
-        if subject.chars().any(crate::ids::is_disguising) {
+        if subject.as_ref().chars().any(crate::ids::is_disguising) {
             return Err(Error::invalid(
                 "message subject",
                 "contains a control or invisible formatting character",
@@ -111,8 +111,8 @@ impl Message {
         Ok(Self {
             kind,
             to,
-            subject,
-            text: check_body("message text body", text.into())?,
+            subject: subject.into(),
+            text: check_body("message text body", text)?,
             html: None,
         })
     }
@@ -122,8 +122,8 @@ impl Message {
     /// # Errors
     ///
     /// [`Error::Invalid`] if it is longer than [`MAX_BODY_BYTES`].
-    pub fn with_html(mut self, html: impl Into<String>) -> Result<Self, Error> {
-        self.html = Some(check_body("message HTML body", html.into())?);
+    pub fn with_html(mut self, html: impl AsRef<str> + Into<String>) -> Result<Self, Error> {
+        self.html = Some(check_body("message HTML body", html)?);
         Ok(self)
     }
 
@@ -158,11 +158,11 @@ impl Message {
     }
 }
 
-fn check_body(what: &'static str, body: String) -> Result<String, Error> {
-    if body.len() > MAX_BODY_BYTES {
+fn check_body(what: &'static str, body: impl AsRef<str> + Into<String>) -> Result<String, Error> {
+    if body.as_ref().len() > MAX_BODY_BYTES {
         Err(Error::invalid(what, "too long"))
     } else {
-        Ok(body)
+        Ok(body.into())
     }
 }
 

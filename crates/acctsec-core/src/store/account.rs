@@ -31,19 +31,19 @@ impl StoredPasswordHash {
     ///
     /// [`Error::Invalid`] if it is empty, longer than [`MAX_PASSWORD_HASH_BYTES`], or not
     /// printable ASCII.
-    pub fn new(hash: impl Into<String>) -> Result<Self, Error> {
+    pub fn new(hash: impl AsRef<str> + Into<String>) -> Result<Self, Error> {
         const WHAT: &str = "stored password hash";
-        let hash = hash.into();
-        if hash.is_empty() {
+        let text = hash.as_ref();
+        if text.is_empty() {
             return Err(Error::invalid(WHAT, "empty"));
         }
-        if hash.len() > MAX_PASSWORD_HASH_BYTES {
+        if text.len() > MAX_PASSWORD_HASH_BYTES {
             return Err(Error::invalid(WHAT, "too long"));
         }
-        if !hash.bytes().all(|b| b.is_ascii_graphic()) {
+        if !text.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::invalid(WHAT, "not printable ASCII"));
         }
-        Ok(Self(hash))
+        Ok(Self(hash.into()))
     }
 
     /// The text, for the hasher and for storage.
