@@ -234,57 +234,33 @@ impl History {
         self.users.get(user).map_or(0, |u| u.logins)
     }
 
-    /// The population likelihood of a feature's values.
-    fn population_likelihood(&self, feature: Feature, values: &[String]) -> f64 {
+    /// What the formula needs of one feature's values: the population's and the user's counts
+    /// at each level and the smoothing terms.
+    fn feature_counts(&self, user: &UserCounts, feature: Feature, values: &[String]) -> Counts {
         let f = feature as usize;
-        let weights = feature.weights();
-        let (Some(counts), Some(below)) = (self.population.get(f), self.below_first.get(f)) else {
-            return 0.0;
-        };
-        let n = self.logins as f64;
-        // Unseen mass: one plus the number of distinct values at every level below the first.
-        let unseen = 1.0
-            + counts
+        let mut counts = Counts::default();
+        if let (Some(population), Some(below), Some(own)) = (
+            self.population.get(f),
+            self.below_first.get(f),
+            user.features.get(f),
+        ) {
+            for (level, value) in values.iter().enumerate().take(MAX_LEVELS) {
+                counts.population[level] = population.count(level, value) as f64;
+                counts.user[level] = own.count(level, value) as f64;
+            }
+            counts.distinct_below = population
                 .levels
                 .iter()
                 .skip(1)
-                .map(|l| l.len() as f64)
-                .sum::<f64>();
-        let mut total = 0.0;
-        for (level, (weight, value)) in weights.iter().zip(values).enumerate() {
-            let c = counts.count(level, value) as f64;
-            total += if level == 0 {
-                if c > 0.0 {
-                    let below_first = below
-                        .get(value)
-                        .map_or(0, |sets| sets.iter().map(HashSet::len).sum::<usize>());
-                    let u_sub = 1.0 + below_first as f64;
-                    weight * (c / (c + u_sub)) * (c / (n + unseen))
-                } else {
-                    weight / (n + unseen)
-                }
-            } else if c > 0.0 {
-                weight * c / n
-            } else {
-                0.0
-            };
+                .map(HashMap::len)
+                .sum::<usize>() as f64;
+            counts.below_first = values
+                .first()
+                .and_then(|v| below.get(v))
+                .map_or(0, |sets| sets.iter().map(HashSet::len).sum::<usize>())
+                as f64;
         }
-        total
-    }
-
-    /// The user's likelihood of a feature's values: a weighted share of their sign-ins per level.
-    fn user_likelihood(user: &UserCounts, feature: Feature, values: &[String]) -> f64 {
-        let Some(counts) = user.features.get(feature as usize) else {
-            return 0.0;
-        };
-        let n = user.logins as f64;
-        feature
-            .weights()
-            .iter()
-            .zip(values)
-            .enumerate()
-            .map(|(level, (weight, value))| weight * counts.count(level, value) as f64 / n)
-            .sum()
+        counts
     }
 
     /// Scores an attempt of `user` against the history, or `None` if the user has no history
@@ -308,29 +284,104 @@ impl History {
         features: &[Feature],
     ) -> Option<RiskScore> {
         let counts = self.users.get(user).filter(|u| u.logins > 0)?;
-        let mut ln = 0.0;
-        let (mut scored, mut unseen) = (0_u8, 0_u8);
-        for feature in Feature::ALL.into_iter().filter(|f| features.contains(f)) {
-            let values = observation.values(feature);
-            let local = Self::user_likelihood(counts, feature, values);
-            scored += 1;
-            ln += if local > 0.0 {
-                // A value the user had is in the population too: both likelihoods are positive.
-                self.population_likelihood(feature, values).ln() - local.ln()
-            } else {
-                unseen += 1;
-                4.0_f64.ln()
-            };
-        }
-        let p_attack = 1.0 / self.users.len() as f64;
-        let p_legit = counts.logins as f64 / self.logins as f64;
-        ln += p_attack.ln() - p_legit.ln();
-        ln.is_finite().then_some(RiskScore {
-            ln,
-            unseen_features: unseen,
-            features: scored,
-        })
+        let totals = Totals {
+            logins: self.logins as f64,
+            users: self.users.len() as f64,
+            user_logins: counts.logins as f64,
+        };
+        freeman(
+            &totals,
+            Feature::ALL
+                .into_iter()
+                .filter(|f| features.contains(f))
+                .map(|f| (f, self.feature_counts(counts, f, observation.values(f)))),
+        )
     }
+}
+
+/// The most levels a feature has.
+pub(crate) const MAX_LEVELS: usize = 4;
+
+/// One feature's counts for the formula, as either form of the model has them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counts {
+    /// Population sign-ins with the attempt's value, per level.
+    pub(crate) population: [f64; MAX_LEVELS],
+    /// The user's sign-ins with the attempt's value, per level.
+    pub(crate) user: [f64; MAX_LEVELS],
+    /// Distinct values seen below the attempt's first-level value, over all lower levels.
+    pub(crate) below_first: f64,
+    /// Distinct values seen at all levels below the first.
+    pub(crate) distinct_below: f64,
+}
+
+/// The sign-in totals the formula needs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Totals {
+    /// All learned sign-ins.
+    pub(crate) logins: f64,
+    /// Users with sign-ins.
+    pub(crate) users: f64,
+    /// The user's sign-ins.
+    pub(crate) user_logins: f64,
+}
+
+/// The population likelihood of a feature's values: each level's share, weighted, with the first
+/// level smoothed by the unseen mass (one plus the distinct values below it).
+fn population_likelihood(feature: Feature, c: &Counts, n: f64) -> f64 {
+    let unseen = 1.0 + c.distinct_below;
+    let mut total = 0.0;
+    for (level, (weight, count)) in feature.weights().iter().zip(c.population).enumerate() {
+        total += if level > 0 {
+            weight * count / n
+        } else if count > 0.0 {
+            let u_sub = 1.0 + c.below_first;
+            weight * (count / (count + u_sub)) * (count / (n + unseen))
+        } else {
+            weight / (n + unseen)
+        };
+    }
+    total
+}
+
+/// The user's likelihood of a feature's values: a weighted share of their sign-ins per level.
+fn user_likelihood(feature: Feature, c: &Counts, n: f64) -> f64 {
+    feature
+        .weights()
+        .iter()
+        .zip(c.user)
+        .map(|(weight, count)| weight * count / n)
+        .sum()
+}
+
+/// The formula itself, shared by both forms of the model: the product over features of
+/// population over user likelihood (4 for a feature the user never had at any level), times the
+/// user-share term, in log space. `None` if the result is not finite.
+pub(crate) fn freeman(
+    totals: &Totals,
+    features: impl IntoIterator<Item = (Feature, Counts)>,
+) -> Option<RiskScore> {
+    let mut ln = 0.0;
+    let (mut scored, mut unseen) = (0_u8, 0_u8);
+    for (feature, counts) in features {
+        let local = user_likelihood(feature, &counts, totals.user_logins);
+        scored = scored.saturating_add(1);
+        ln += if local > 0.0 {
+            // A value the user had is in the population too: both likelihoods are positive.
+            population_likelihood(feature, &counts, totals.logins).ln() - local.ln()
+        } else {
+            unseen = unseen.saturating_add(1);
+            4.0_f64.ln()
+        };
+    }
+    let p_attack = 1.0 / totals.users;
+    let p_legit = totals.user_logins / totals.logins;
+    ln += p_attack.ln() - p_legit.ln();
+    ln.is_finite().then_some(RiskScore {
+        ln,
+        unseen_features: unseen,
+        features: scored,
+    })
 }
 
 #[cfg(test)]
