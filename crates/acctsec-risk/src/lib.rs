@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod assess;
+mod compact;
 mod geo;
 mod model;
 mod profile;
@@ -12,6 +13,10 @@ pub use assess::{
     Action, Assessment, DEFAULT_HIGH_FAILURES, DEFAULT_HIGH_SCORE, DEFAULT_MEDIUM_FAILURES,
     DEFAULT_MEDIUM_SCORE, DEFAULT_OWNER_SCORE, Level, Reason, ReasonCode, Signals, Thresholds,
     ThresholdsBuilder, assess,
+};
+pub use compact::{
+    DEFAULT_FIRST_WIDTH_LOG2, DEFAULT_REST_WIDTH_LOG2, Hashed, MAX_USER_MODEL_ENCODED_BYTES,
+    MIN_HOUR_HISTORY, ModelKey, Population, SKETCH_WIDTH_LOG2, USER_MODEL_CAPS, UserModel,
 };
 pub use geo::{CountryCode, Geo, GeoLookup, Location};
 pub use model::{Feature, History, MAX_OBSERVATION_VALUE_BYTES, Observation, RiskScore};

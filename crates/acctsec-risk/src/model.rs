@@ -44,6 +44,13 @@ impl Feature {
 /// [`UserAgent`]: acctsec_core::UserAgent
 pub const MAX_OBSERVATION_VALUE_BYTES: usize = acctsec_core::MAX_USER_AGENT_BYTES;
 
+/// `value` cut to at most [`MAX_OBSERVATION_VALUE_BYTES`], at a character boundary.
+pub(crate) fn bounded(value: &str) -> &str {
+    value
+        .get(..value.floor_char_boundary(MAX_OBSERVATION_VALUE_BYTES))
+        .unwrap_or_default()
+}
+
 /// What the model sees of one sign-in: each feature's value at each level. Unknown values are
 /// kept as their own value (`""`), so "unknown" is something a user can have a history of.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -56,16 +63,16 @@ impl Observation {
     /// string, browser, OS, device type), each cut to [`MAX_OBSERVATION_VALUE_BYTES`].
     #[must_use]
     pub fn new(ip: [&str; 3], user_agent: [&str; 4]) -> Self {
-        let bounded = |s: &&str| s[..s.floor_char_boundary(MAX_OBSERVATION_VALUE_BYTES)].to_owned();
+        let own = |s: &&str| bounded(s).to_owned();
         Self {
             levels: [
-                ip.iter().map(bounded).collect(),
-                user_agent.iter().map(bounded).collect(),
+                ip.iter().map(own).collect(),
+                user_agent.iter().map(own).collect(),
             ],
         }
     }
 
-    fn values(&self, feature: Feature) -> &[String] {
+    pub(crate) fn values(&self, feature: Feature) -> &[String] {
         self.levels.get(feature as usize).map_or(&[], Vec::as_slice)
     }
 }

@@ -1,0 +1,677 @@
+//! The model in bounded memory, the form to run in production: [`Population`] keeps the
+//! population's counts in count-min sketches of a fixed size, and [`UserModel`] keeps each
+//! account's counts in small capped tables. Memory does not grow with users, addresses or
+//! history, and scoring costs the same after ten sign-ins or a hundred thousand.
+
+use std::fmt;
+use std::hash::Hasher;
+use std::ops::Range;
+
+use acctsec_core::Timestamp;
+use siphasher::sip::SipHasher13;
+use zeroize::Zeroize;
+
+use crate::model::{Counts, Feature, MAX_LEVELS, Observation, RiskScore, Totals, bounded, freeman};
+use crate::{Error, Result};
+
+/// Value slots: the IP levels, then the user-agent levels.
+const SLOTS: usize = 7;
+
+/// The slots of a feature's levels.
+const fn slots(feature: Feature) -> Range<usize> {
+    match feature {
+        Feature::Ip => 0..3,
+        Feature::UserAgent => 3..7,
+    }
+}
+
+/// A secret key for the model's value hashes. Profiles hold only keyed hashes of addresses and
+/// user agents, so without the key a leaked profile can't be searched for an address (there are
+/// only 2^32 IPv4 addresses to try). Keep it with the host's other secrets; a new key starts the
+/// model afresh. Wiped on drop; `Debug` shows nothing of it.
+pub struct ModelKey([u8; 16]);
+
+impl ModelKey {
+    /// A key from 16 secret random bytes.
+    #[must_use]
+    pub const fn new(bytes: [u8; 16]) -> Self {
+        Self(bytes)
+    }
+}
+
+impl Drop for ModelKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for ModelKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ModelKey(..)")
+    }
+}
+
+/// An attempt's feature values as keyed hashes, made by [`Population::hash`]: computed once, then
+/// used to score and to learn.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Hashed([u64; SLOTS]);
+
+impl fmt::Debug for Hashed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Hashed(..)")
+    }
+}
+
+/// Rows of each count-min sketch.
+const DEPTH: usize = 4;
+
+/// A count-min sketch with conservative update: estimates are never below the true count and
+/// exceed it by at most `e / width` of everything added, with probability `1 - e^-4`.
+#[derive(Clone, PartialEq, Eq)]
+struct CountMin {
+    width: usize,
+    cells: Vec<u32>,
+}
+
+impl CountMin {
+    fn new(log2_width: u32) -> Self {
+        let width = 1_usize << log2_width;
+        Self {
+            width,
+            cells: vec![0; DEPTH * width],
+        }
+    }
+
+    /// The cell of each row (double hashing over the two halves of a keyed 64-bit hash).
+    fn cells(&self, hash: u64) -> [usize; DEPTH] {
+        let (a, b) = (hash as u32 as usize, ((hash >> 32) as usize) | 1);
+        let mask = self.width - 1;
+        std::array::from_fn(|row| row * self.width + (a.wrapping_add(row.wrapping_mul(b)) & mask))
+    }
+
+    fn estimate(&self, hash: u64) -> u32 {
+        self.cells(hash)
+            .into_iter()
+            .map(|i| self.cells.get(i).copied().unwrap_or(0))
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Adds one and returns the estimate from before.
+    fn add(&mut self, hash: u64) -> u32 {
+        let cells = self.cells(hash);
+        let before = self.estimate(hash);
+        let after = before.saturating_add(1);
+        for i in cells {
+            if let Some(cell) = self.cells.get_mut(i) {
+                *cell = (*cell).max(after);
+            }
+        }
+        before
+    }
+}
+
+/// Default width of the first-level sketch (addresses, full user agents): 2^18 cells a row, 4 MiB.
+pub const DEFAULT_FIRST_WIDTH_LOG2: u32 = 18;
+/// Default width of the lower-level sketch (ASNs, countries, browsers, systems, device types):
+/// 2^14 cells a row, 256 KiB.
+pub const DEFAULT_REST_WIDTH_LOG2: u32 = 14;
+/// The widths [`Population::with_widths`] accepts, as powers of two.
+pub const SKETCH_WIDTH_LOG2: Range<u32> = 8..27;
+
+/// The population's side of the model in fixed memory: how often each value was seen, in
+/// count-min sketches, and how many distinct values each lower level has.
+///
+/// Error, documented: a count is never underestimated and is overestimated by at most `e / w` of
+/// all sign-ins with probability `1 - e^-4` (with `w` the sketch width); the first level's counts
+/// enter the score only through a term at most `0.6 · count / sign-ins`, so a small excess moves
+/// scores little. A value's first sighting is recognised when its estimate was zero, so distinct
+/// counts can only be undercounted, and only once the lower-level sketch fills up (far beyond the
+/// number of ASNs, countries and browsers there are). Each first-level value is taken to have one
+/// value at each lower level (an address one ASN and one country), where the exact [`History`]
+/// counts the distinct values below it.
+///
+/// [`History`]: crate::History
+///
+/// ```
+/// use acctsec_core::Timestamp;
+/// use acctsec_risk::{ModelKey, Population, UserModel};
+///
+/// let mut population = Population::new(ModelKey::new([7; 16]));
+/// let mut alice = UserModel::default();
+/// let home = population.hash(["192.0.2.1", "64500", "NO"], ["Mozilla/5.0 (X11; Linux x86_64)", "Firefox 133", "Linux", "desktop"]);
+/// for day in 0..20 {
+///     population.learn(&mut alice, &home, Timestamp::from_unix_secs(day * 86_400));
+/// }
+/// let usual = population.score(&alice, &home).map(|s| s.value());
+/// let elsewhere = population.hash(["203.0.113.9", "64511", "BR"], ["Mozilla/5.0 (Windows NT 10.0)", "Chrome 131", "Windows 10", "desktop"]);
+/// let unusual = population.score(&alice, &elsewhere).map(|s| s.value());
+/// assert!(usual < Some(1.0) && unusual > Some(1.0));
+/// assert!(population.score(&UserModel::default(), &home).is_none(), "no history");
+/// ```
+pub struct Population {
+    key: ModelKey,
+    logins: u64,
+    users: u64,
+    first: CountMin,
+    rest: CountMin,
+    distinct_below: [u64; 2],
+}
+
+impl fmt::Debug for Population {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Population")
+            .field("logins", &self.logins)
+            .field("users", &self.users)
+            .field("bytes", &self.memory_bytes())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Population {
+    /// An empty population with the default sketch widths (about 4.3 MiB).
+    #[must_use]
+    pub fn new(key: ModelKey) -> Self {
+        Self::build(key, DEFAULT_FIRST_WIDTH_LOG2, DEFAULT_REST_WIDTH_LOG2)
+    }
+
+    /// An empty population with sketches `2^first_log2` and `2^rest_log2` cells wide.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] unless both are in [`SKETCH_WIDTH_LOG2`].
+    pub fn with_widths(key: ModelKey, first_log2: u32, rest_log2: u32) -> Result<Self> {
+        if !SKETCH_WIDTH_LOG2.contains(&first_log2) || !SKETCH_WIDTH_LOG2.contains(&rest_log2) {
+            return Err(Error::Invalid(
+                "sketch width",
+                "expected a power of two from 2^8 to 2^26",
+            ));
+        }
+        Ok(Self::build(key, first_log2, rest_log2))
+    }
+
+    fn build(key: ModelKey, first_log2: u32, rest_log2: u32) -> Self {
+        Self {
+            key,
+            logins: 0,
+            users: 0,
+            first: CountMin::new(first_log2),
+            rest: CountMin::new(rest_log2),
+            distinct_below: [0; 2],
+        }
+    }
+
+    /// Hashes an attempt's values: the IP levels (address, ASN, country) and the user-agent
+    /// levels (full string, browser, OS, device type), each cut to
+    /// [`MAX_OBSERVATION_VALUE_BYTES`](crate::MAX_OBSERVATION_VALUE_BYTES) as [`Observation`]
+    /// cuts them.
+    #[must_use]
+    pub fn hash(&self, ip: [&str; 3], user_agent: [&str; 4]) -> Hashed {
+        let values = ip.iter().chain(&user_agent);
+        let mut out = [0; SLOTS];
+        for (slot, (o, value)) in out.iter_mut().zip(values).enumerate() {
+            let mut h = SipHasher13::new_with_key(&self.key.0);
+            h.write_u8(slot as u8);
+            h.write(bounded(value).as_bytes());
+            *o = h.finish();
+        }
+        Hashed(out)
+    }
+
+    /// Hashes an [`Observation`]'s values.
+    #[must_use]
+    pub fn hash_observation(&self, observation: &Observation) -> Hashed {
+        let value = |f, level| observation.values(f).get(level).map_or("", String::as_str);
+        let ip = std::array::from_fn(|level| value(Feature::Ip, level));
+        let user_agent = std::array::from_fn(|level| value(Feature::UserAgent, level));
+        self.hash(ip, user_agent)
+    }
+
+    /// Learns a sign-in of the user whose model is `user` (the reference learns only successful
+    /// sign-ins; so should callers).
+    pub fn learn(&mut self, user: &mut UserModel, hashed: &Hashed, at: Timestamp) {
+        if user.logins() == 0 {
+            self.users = self.users.saturating_add(1);
+        }
+        self.logins = self.logins.saturating_add(1);
+        for feature in Feature::ALL {
+            for (level, slot) in slots(feature).enumerate() {
+                let hash = hashed.0.get(slot).copied().unwrap_or_default();
+                if level == 0 {
+                    self.first.add(hash);
+                } else if self.rest.add(hash) == 0
+                    && let Some(d) = self.distinct_below.get_mut(feature as usize)
+                {
+                    *d = d.saturating_add(1);
+                }
+            }
+        }
+        user.learn(hashed, at);
+    }
+
+    /// Scores an attempt against the user's model as [`History::score`](crate::History::score)
+    /// does, or `None` if the user has no history.
+    #[must_use]
+    pub fn score(&self, user: &UserModel, hashed: &Hashed) -> Option<RiskScore> {
+        let user_logins = user.logins();
+        if user_logins == 0 {
+            return None;
+        }
+        let totals = Totals {
+            logins: self.logins.max(user_logins) as f64,
+            users: self.users.max(1) as f64,
+            user_logins: user_logins as f64,
+        };
+        let features = Feature::ALL.map(|feature| {
+            let mut counts = Counts::default();
+            let range = slots(feature);
+            let below = range.len().saturating_sub(1);
+            for (level, slot) in range.enumerate().take(MAX_LEVELS) {
+                let hash = hashed.0.get(slot).copied().unwrap_or_default();
+                let sketch = if level == 0 { &self.first } else { &self.rest };
+                counts.population[level] = f64::from(sketch.estimate(hash));
+                counts.user[level] = f64::from(user.count(slot, hash));
+            }
+            if counts.population[0] > 0.0 {
+                counts.below_first = below as f64;
+            }
+            counts.distinct_below = self
+                .distinct_below
+                .get(feature as usize)
+                .copied()
+                .unwrap_or(0) as f64;
+            (feature, counts)
+        });
+        freeman(&totals, features)
+    }
+
+    /// Sign-ins learned.
+    #[must_use]
+    pub const fn logins(&self) -> u64 {
+        self.logins
+    }
+
+    /// Users learned (each counted when its model learned its first sign-in).
+    #[must_use]
+    pub const fn users(&self) -> u64 {
+        self.users
+    }
+
+    /// The memory the sketches take, bytes.
+    #[must_use]
+    pub fn memory_bytes(&self) -> usize {
+        (self.first.cells.len() + self.rest.cells.len()) * size_of::<u32>()
+    }
+}
+
+/// The most values a [`UserModel`] keeps per level: addresses, ASNs, countries; full user agents,
+/// browsers, systems, device types.
+pub const USER_MODEL_CAPS: [usize; SLOTS] = [16, 8, 8, 8, 8, 4, 4];
+/// The most bytes a stored [`UserModel`] takes: 952.
+pub const MAX_USER_MODEL_ENCODED_BYTES: usize = 1 + SLOTS + 56 * ENTRY_BYTES + 24 * 2;
+const ENTRY_BYTES: usize = 16;
+const USER_MODEL_VERSION: u8 = 1;
+/// Sign-ins a [`UserModel`] needs before it calls an hour unusual.
+pub const MIN_HOUR_HISTORY: u32 = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    hash: u64,
+    count: u32,
+    day: u32,
+}
+
+/// One account's side of the model, bounded: per level, the most frequent values as keyed hashes
+/// with their counts and the day each was last seen (at most [`USER_MODEL_CAPS`]; when a level is
+/// full the least frequent, then least recent, value makes room), and how many sign-ins fell in
+/// each hour of the day (UTC). At most [`MAX_USER_MODEL_ENCODED_BYTES`] stored. `Debug` shows
+/// counts only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct UserModel {
+    tables: [Vec<Entry>; SLOTS],
+    hours: [u16; 24],
+}
+
+impl fmt::Debug for UserModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserModel")
+            .field("logins", &self.logins())
+            .field("values", &self.tables.iter().map(Vec::len).sum::<usize>())
+            .finish_non_exhaustive()
+    }
+}
+
+fn day_of(at: Timestamp) -> u32 {
+    u32::try_from(at.as_unix_millis().div_euclid(86_400_000).max(0)).unwrap_or(u32::MAX)
+}
+
+fn hour_of(at: Timestamp) -> usize {
+    usize::try_from(at.as_unix_millis().div_euclid(3_600_000).rem_euclid(24)).unwrap_or(0)
+}
+
+impl UserModel {
+    /// The sign-ins the model stands for: the most any level's counts add up to.
+    #[must_use]
+    pub fn logins(&self) -> u64 {
+        self.tables
+            .iter()
+            .map(|t| t.iter().map(|e| u64::from(e.count)).sum::<u64>())
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn count(&self, slot: usize, hash: u64) -> u32 {
+        self.tables
+            .get(slot)
+            .and_then(|t| t.iter().find(|e| e.hash == hash))
+            .map_or(0, |e| e.count)
+    }
+
+    fn learn(&mut self, hashed: &Hashed, at: Timestamp) {
+        let day = day_of(at);
+        for ((table, cap), &hash) in self.tables.iter_mut().zip(USER_MODEL_CAPS).zip(&hashed.0) {
+            if let Some(e) = table.iter_mut().find(|e| e.hash == hash) {
+                e.count = e.count.saturating_add(1);
+                e.day = e.day.max(day);
+                continue;
+            }
+            let entry = Entry {
+                hash,
+                count: 1,
+                day,
+            };
+            if table.len() < cap {
+                table.push(entry);
+            } else if let Some(victim) = table.iter_mut().min_by_key(|e| (e.count, e.day)) {
+                *victim = entry;
+            }
+        }
+        let hour = hour_of(at);
+        if self.hours.get(hour) == Some(&u16::MAX) {
+            for h in &mut self.hours {
+                *h /= 2;
+            }
+        }
+        if let Some(h) = self.hours.get_mut(hour) {
+            *h = h.saturating_add(1);
+        }
+    }
+
+    /// Whether `at` falls at an hour of the day (UTC, within an hour either side) when fewer than
+    /// 2% of the account's sign-ins happened, once there are at least [`MIN_HOUR_HISTORY`].
+    #[must_use]
+    pub fn unusual_hour(&self, at: Timestamp) -> bool {
+        let total: u32 = self.hours.iter().map(|&h| u32::from(h)).sum();
+        if total < MIN_HOUR_HISTORY {
+            return false;
+        }
+        let hour = hour_of(at);
+        let near: u32 = [hour + 23, hour, hour + 1]
+            .iter()
+            .map(|&h| u32::from(self.hours.get(h % 24).copied().unwrap_or(0)))
+            .sum();
+        near * 50 < total
+    }
+
+    /// Forgets values last seen before `cutoff` (an age window: six months of history is
+    /// enough, per Wiefling et al.). The hour counts are not dated; they are halved whenever one
+    /// would overflow.
+    pub fn forget_before(&mut self, cutoff: Timestamp) {
+        let day = day_of(cutoff);
+        for table in &mut self.tables {
+            table.retain(|e| e.day >= day);
+        }
+    }
+
+    /// The stored form.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(MAX_USER_MODEL_ENCODED_BYTES);
+        out.push(USER_MODEL_VERSION);
+        for table in &self.tables {
+            out.push(u8::try_from(table.len()).unwrap_or(u8::MAX));
+            for e in table {
+                out.extend_from_slice(&e.hash.to_le_bytes());
+                out.extend_from_slice(&e.count.to_le_bytes());
+                out.extend_from_slice(&e.day.to_le_bytes());
+            }
+        }
+        for h in self.hours {
+            out.extend_from_slice(&h.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads the stored form.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] if the bytes are not a model of this format: another version, a level
+    /// over its cap, a repeated value, a zero count, truncated or with trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let bad = |reason| Error::Invalid("user model", reason);
+        if bytes.len() > MAX_USER_MODEL_ENCODED_BYTES {
+            return Err(bad("too large"));
+        }
+        let mut rest = bytes;
+        let mut take = |n: usize| -> Result<&[u8]> {
+            let (head, tail) = rest.split_at_checked(n).ok_or(bad("truncated"))?;
+            rest = tail;
+            Ok(head)
+        };
+        if take(1)? != [USER_MODEL_VERSION] {
+            return Err(bad("unknown format version"));
+        }
+        let mut model = Self::default();
+        for (table, cap) in model.tables.iter_mut().zip(USER_MODEL_CAPS) {
+            let len = usize::from(take(1)?.first().copied().unwrap_or(0));
+            if len > cap {
+                return Err(bad("too many values"));
+            }
+            for _ in 0..len {
+                let raw = take(ENTRY_BYTES)?;
+                let (hash, tail) = raw.split_at(8);
+                let (count, day) = tail.split_at(4);
+                let entry = Entry {
+                    hash: u64::from_le_bytes(hash.try_into().map_err(|_| bad("truncated"))?),
+                    count: u32::from_le_bytes(count.try_into().map_err(|_| bad("truncated"))?),
+                    day: u32::from_le_bytes(day.try_into().map_err(|_| bad("truncated"))?),
+                };
+                if entry.count == 0 {
+                    return Err(bad("zero count"));
+                }
+                if table.iter().any(|e| e.hash == entry.hash) {
+                    return Err(bad("repeated value"));
+                }
+                table.push(entry);
+            }
+        }
+        for h in &mut model.hours {
+            let raw = take(2)?;
+            *h = u16::from_le_bytes(raw.try_into().map_err(|_| bad("truncated"))?);
+        }
+        if !rest.is_empty() {
+            return Err(bad("trailing bytes"));
+        }
+        Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::History;
+    use acctsec_core::UserId;
+    use proptest::prelude::*;
+
+    fn key() -> ModelKey {
+        ModelKey::new([42; 16])
+    }
+
+    /// A world where each address has one ASN and country, and each user agent one browser,
+    /// system and device type, as [`Population`] assumes.
+    fn observation(ip: u8, ua: u8) -> Observation {
+        let (asn, country) = (format!("AS{}", ip % 5), format!("C{}", ip % 3));
+        let (browser, os, device) = (
+            format!("B{}", ua % 4),
+            format!("O{}", ua % 3),
+            format!("D{}", ua % 2),
+        );
+        Observation::new(
+            [&format!("10.0.0.{ip}"), &asn, &country],
+            [&format!("UA {ua}"), &browser, &os, &device],
+        )
+    }
+
+    proptest! {
+        /// Below the caps and without sketch collisions, the bounded model scores exactly as the
+        /// exact one.
+        #[test]
+        fn agrees_with_the_exact_model_within_its_bounds(
+            logins in prop::collection::vec((0_u8..4, 0_u8..8, 0_u8..6), 1..120),
+            attempts in prop::collection::vec((0_u8..4, 0_u8..20, 0_u8..10), 1..20),
+        ) {
+            let mut exact = History::new();
+            let mut population = Population::new(key());
+            let mut users: [UserModel; 4] = Default::default();
+            for (i, &(user, ip, ua)) in logins.iter().enumerate() {
+                let obs = observation(ip, ua);
+                exact.learn(&UserId::from(u64::from(user)), &obs);
+                let hashed = population.hash_observation(&obs);
+                population.learn(&mut users[usize::from(user)], &hashed, Timestamp::from_unix_secs(i as i64));
+            }
+            for (user, ip, ua) in attempts {
+                let obs = observation(ip, ua);
+                let want = exact.score(&UserId::from(u64::from(user)), &obs);
+                let got = population.score(&users[usize::from(user)], &population.hash_observation(&obs));
+                match (want, got) {
+                    (None, None) => {}
+                    (Some(w), Some(g)) => {
+                        prop_assert!((w.ln() - g.ln()).abs() < 1e-9, "{} vs {}", w.ln(), g.ln());
+                        prop_assert_eq!(w.entirely_new(), g.entirely_new());
+                    }
+                    other => prop_assert!(false, "{other:?}"),
+                }
+            }
+        }
+
+        /// Any stored bytes read as a model or as an error, and what reads writes back the same.
+        #[test]
+        fn any_bytes_read_without_panicking(bytes in prop::collection::vec(any::<u8>(), 0..1200)) {
+            if let Ok(model) = UserModel::from_bytes(&bytes) {
+                prop_assert_eq!(model.to_bytes(), bytes);
+            }
+        }
+    }
+
+    #[test]
+    fn a_user_model_stays_bounded_and_keeps_its_frequent_values() {
+        let population_key = key();
+        let mut population = Population::with_widths(population_key, 12, 10).unwrap();
+        let mut model = UserModel::default();
+        let home = population.hash(["home", "AS1", "NO"], ["ua", "b", "o", "d"]);
+        for i in 0..10_000_i64 {
+            population.learn(&mut model, &home, Timestamp::from_unix_secs(i * 3600));
+            let ip = format!("10.{}.{}.{}", i % 251, i % 13, i % 7);
+            let ua = format!("agent {i}");
+            let other = population.hash([&ip, &format!("AS{i}"), "SE"], [&ua, &ua, &ua, &ua]);
+            population.learn(&mut model, &other, Timestamp::from_unix_secs(i * 3600 + 60));
+        }
+        // Every level is full but the countries (two of them).
+        let lens: Vec<usize> = model.tables.iter().map(Vec::len).collect();
+        assert_eq!(lens, [16, 8, 2, 8, 8, 4, 4]);
+        let bytes = model.to_bytes();
+        assert_eq!(bytes.len(), MAX_USER_MODEL_ENCODED_BYTES - 6 * ENTRY_BYTES);
+        assert_eq!(UserModel::from_bytes(&bytes).unwrap(), model);
+        assert_eq!(model.count(0, home.0[0]), 10_000, "the home address stays");
+        assert_eq!(
+            model.logins(),
+            20_000,
+            "the country level holds every sign-in"
+        );
+        assert_eq!(population.users(), 1);
+        assert_eq!(population.logins(), 20_000);
+        assert_eq!(population.memory_bytes(), 4 * 4 * (4096 + 1024));
+        let usual = population.score(&model, &home).unwrap();
+        assert!(usual.value() < 1.0, "{}", usual.value());
+        // The age window drops what was not seen since.
+        model.forget_before(Timestamp::from_unix_secs(20_000 * 3600));
+        assert_eq!(model.logins(), 0);
+        assert!(population.score(&model, &home).is_none());
+    }
+
+    #[test]
+    fn stored_models_are_checked() {
+        let mut population = Population::new(key());
+        let mut model = UserModel::default();
+        let h = population.hash(["a", "b", "c"], ["d", "e", "f", "g"]);
+        population.learn(&mut model, &h, Timestamp::from_unix_secs(0));
+        let good = model.to_bytes();
+        assert_eq!(good.len(), 1 + 7 + 7 * 16 + 48);
+        let mut version = good.clone();
+        version[0] = 2;
+        let mut zero = good.clone();
+        zero[1 + 1 + 8..1 + 1 + 12].fill(0);
+        let mut too_many = good.clone();
+        too_many[1] = 17;
+        let mut trailing = good.clone();
+        trailing.push(0);
+        for (bytes, reason) in [
+            (version, "unknown format version"),
+            (zero, "zero count"),
+            (too_many, "too many values"),
+            (trailing, "trailing bytes"),
+            (good[..good.len() - 1].to_vec(), "truncated"),
+            (vec![0; MAX_USER_MODEL_ENCODED_BYTES + 1], "too large"),
+        ] {
+            assert_eq!(
+                UserModel::from_bytes(&bytes),
+                Err(Error::Invalid("user model", reason))
+            );
+        }
+        // A repeated value in one level.
+        let mut two = UserModel::default();
+        let other = population.hash(["x", "b", "c"], ["d", "e", "f", "g"]);
+        population.learn(&mut two, &h, Timestamp::from_unix_secs(0));
+        population.learn(&mut two, &other, Timestamp::from_unix_secs(0));
+        let mut repeated = two.to_bytes();
+        let first = repeated[2..10].to_vec();
+        repeated[18..26].copy_from_slice(&first);
+        assert_eq!(
+            UserModel::from_bytes(&repeated),
+            Err(Error::Invalid("user model", "repeated value"))
+        );
+    }
+
+    #[test]
+    fn hours_and_secrets() {
+        let mut population = Population::new(key());
+        let mut model = UserModel::default();
+        let h = population.hash(["a", "b", "c"], ["d", "e", "f", "g"]);
+        // Sign-ins at 08:00-10:59 UTC on 30 days.
+        for day in 0..30_i64 {
+            for hour in [8, 9, 10] {
+                let at = Timestamp::from_unix_secs(day * 86_400 + hour * 3600);
+                assert!(!model.unusual_hour(at), "the usual hours");
+                population.learn(&mut model, &h, at);
+            }
+        }
+        let at = |hour: i64| Timestamp::from_unix_secs(40 * 86_400 + hour * 3600 + 1800);
+        assert!(!model.unusual_hour(at(7)), "within an hour of the usual");
+        assert!(!model.unusual_hour(at(11)));
+        assert!(model.unusual_hour(at(3)));
+        assert!(model.unusual_hour(at(23)));
+        assert_eq!(format!("{:?}", key()), "ModelKey(..)");
+        assert_eq!(format!("{h:?}"), "Hashed(..)");
+        assert!(!format!("{population:?}").contains("42"));
+        assert_eq!(
+            format!("{model:?}"),
+            "UserModel { logins: 90, values: 7, .. }"
+        );
+        assert!(Population::with_widths(key(), 7, 10).is_err());
+        assert!(Population::with_widths(key(), 12, 27).is_err());
+        // A different key hashes differently: profiles made under one key mean nothing under another.
+        let other = Population::new(ModelKey::new([1; 16]));
+        assert_ne!(other.hash(["a", "b", "c"], ["d", "e", "f", "g"]), h);
+    }
+}
