@@ -3,10 +3,12 @@
 
 mod assess;
 mod compact;
+mod evaluate;
 mod geo;
 mod model;
 mod profile;
 mod rba;
+mod simulate;
 mod travel;
 
 pub use assess::{
@@ -18,10 +20,14 @@ pub use compact::{
     DEFAULT_FIRST_WIDTH_LOG2, DEFAULT_REST_WIDTH_LOG2, Hashed, MAX_USER_MODEL_ENCODED_BYTES,
     MIN_HOUR_HISTORY, ModelKey, Population, SKETCH_WIDTH_LOG2, USER_MODEL_CAPS, UserModel,
 };
+pub use evaluate::{KindMetrics, Replay, Report, Scorer, ScorerReport};
 pub use geo::{CountryCode, Geo, GeoLookup, Location};
 pub use model::{Feature, History, MAX_OBSERVATION_VALUE_BYTES, Observation, RiskScore};
 pub use profile::{MAX_PROFILE_COUNTRIES, MAX_PROFILE_DEVICES, MAX_PROFILE_ENCODED_BYTES, Profile};
-pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord};
+pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord, write_rba_header};
+pub use simulate::{
+    AttackerKind, Labelled, MAX_SYNTHETIC_DAYS, MAX_SYNTHETIC_USERS, SyntheticLog, inject_attackers,
+};
 pub use travel::{
     DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_KM, ImpossibleTravel, impossible_travel,
 };

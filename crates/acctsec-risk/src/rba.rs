@@ -2,7 +2,7 @@
 //! Authentication" (Wiefling et al., ACM TOPS 2022): one row per sign-in attempt, with attack
 //! labels.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::net::IpAddr;
 
 use acctsec_core::{Timestamp, UserAgent};
@@ -70,6 +70,72 @@ pub struct RbaRecord {
     pub attack_ip: bool,
     /// Whether the attempt was an account takeover.
     pub account_takeover: bool,
+}
+
+impl RbaRecord {
+    /// Writes the record as one CSV line of the data set's schema, line break included; `-`
+    /// stands for unknown values, as in the data set.
+    ///
+    /// # Errors
+    ///
+    /// The writer's errors, and [`std::io::ErrorKind::InvalidData`] if a value holds a line
+    /// break (the data set's rows have none, and [`RbaReader`] would not read it back).
+    pub fn write_csv<W: Write>(&self, out: &mut W) -> std::io::Result<()> {
+        let known = |v: Option<String>| v.unwrap_or_else(|| "-".to_owned());
+        let at = self.at.to_string();
+        let fields = [
+            self.index.to_string(),
+            at.trim_end_matches('Z').replacen('T', " ", 1),
+            self.user.to_string(),
+            self.rtt_ms.map(|r| r.to_string()).unwrap_or_default(),
+            self.ip.to_string(),
+            known(self.country.map(|c| c.to_string())),
+            known(self.region.clone()),
+            known(self.city.clone()),
+            known(self.asn.map(|a| a.to_string())),
+            self.user_agent.as_str().to_owned(),
+            known(self.browser.clone()),
+            known(self.os.clone()),
+            known(self.device_type.clone()),
+            flag(self.success).to_owned(),
+            flag(self.attack_ip).to_owned(),
+            flag(self.account_takeover).to_owned(),
+        ];
+        let mut line = String::with_capacity(256);
+        for (i, field) in fields.iter().enumerate() {
+            if field.contains(['\n', '\r']) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "a value holds a line break",
+                ));
+            }
+            if i > 0 {
+                line.push(',');
+            }
+            if field.contains([',', '"']) {
+                line.push('"');
+                line.push_str(&field.replace('"', "\"\""));
+                line.push('"');
+            } else {
+                line.push_str(field);
+            }
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())
+    }
+}
+
+const fn flag(value: bool) -> &'static str {
+    if value { "True" } else { "False" }
+}
+
+/// Writes the data set's header line.
+///
+/// # Errors
+///
+/// The writer's errors.
+pub fn write_rba_header<W: Write>(out: &mut W) -> std::io::Result<()> {
+    writeln!(out, "{}", RBA_COLUMNS.join(","))
 }
 
 /// Reads [`RbaRecord`]s from a CSV stream with the data set's header. Each row is parsed on its

@@ -1,0 +1,339 @@
+//! [`Replay`]: a log scored attempt by attempt, each before the model learns from it, and the
+//! [`Report`] of how well the model told owners from attackers.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::net::IpAddr;
+
+use acctsec_core::UserId;
+
+use crate::compact::{ModelKey, Population, UserModel};
+use crate::model::{History, Observation};
+use crate::rba::RbaRecord;
+use crate::simulate::AttackerKind;
+
+/// The scorers a [`Replay`] compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scorer {
+    /// The bounded model ([`Population`] and [`UserModel`]), the production form.
+    Bounded,
+    /// The exact model ([`History`]).
+    Exact,
+    /// The baseline: challenge every address the account has not signed in from.
+    NewIp,
+}
+
+impl Scorer {
+    /// Every scorer.
+    pub const ALL: [Self; 3] = [Self::Bounded, Self::Exact, Self::NewIp];
+
+    /// A short name.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Bounded => "bounded model",
+            Self::Exact => "exact model",
+            Self::NewIp => "new IP",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    attacker: Option<AttackerKind>,
+    /// Per scorer, on a scale where higher is riskier: the models' log scores, the baseline's
+    /// 1 (new address) or 0.
+    scores: [f64; 3],
+}
+
+/// Scores a sign-in log attempt by attempt, each before learning from it (as a live service
+/// would), with the bounded model, the exact model and the new-IP baseline, then reports how well
+/// each told owners from attackers. Only the owners' successful sign-ins are learned (a blocked
+/// attacker is not); attempts on accounts without history are counted, not scored (every scorer
+/// challenges them).
+///
+/// Memory grows with the log (the exact model and the baseline are unbounded, and every score is
+/// kept): an evaluation tool, not a production path.
+pub struct Replay {
+    population: Population,
+    models: HashMap<i64, UserModel>,
+    exact: History,
+    addresses: HashMap<i64, HashSet<IpAddr>>,
+    samples: Vec<Sample>,
+    without_history: u64,
+}
+
+impl fmt::Debug for Replay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Replay")
+            .field("scored", &self.samples.len())
+            .field("without_history", &self.without_history)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Replay {
+    /// A replay whose bounded model hashes with `key`.
+    #[must_use]
+    pub fn new(key: ModelKey) -> Self {
+        Self {
+            population: Population::new(key),
+            models: HashMap::new(),
+            exact: History::new(),
+            addresses: HashMap::new(),
+            samples: Vec::new(),
+            without_history: 0,
+        }
+    }
+
+    /// Scores one attempt, then learns it if it is an owner's successful sign-in.
+    pub fn observe(&mut self, record: &RbaRecord, attacker: Option<AttackerKind>) {
+        let user = UserId::from(record.user);
+        let observation = Observation::from(record);
+        let hashed = self.population.hash_observation(&observation);
+        let model = self.models.entry(record.user).or_default();
+        let bounded = self.population.score(model, &hashed);
+        let exact = self.exact.score(&user, &observation);
+        match (bounded, exact) {
+            (Some(bounded), Some(exact)) => {
+                let new_ip = self
+                    .addresses
+                    .get(&record.user)
+                    .is_none_or(|seen| !seen.contains(&record.ip));
+                self.samples.push(Sample {
+                    attacker,
+                    scores: [bounded.ln(), exact.ln(), f64::from(u8::from(new_ip))],
+                });
+            }
+            _ => self.without_history += 1,
+        }
+        if record.success && attacker.is_none() {
+            self.population.learn(model, &hashed, record.at);
+            self.exact.learn(&user, &observation);
+            self.addresses
+                .entry(record.user)
+                .or_default()
+                .insert(record.ip);
+        }
+    }
+
+    /// The report so far.
+    #[must_use]
+    pub fn report(&self) -> Report {
+        let mut kinds: Vec<AttackerKind> = self.samples.iter().filter_map(|s| s.attacker).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let scorers = Scorer::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, &scorer)| {
+                let score = |s: &Sample| s.scores.get(i).copied().unwrap_or(0.0);
+                let mut legit: Vec<f64> = self
+                    .samples
+                    .iter()
+                    .filter(|s| s.attacker.is_none())
+                    .map(score)
+                    .collect();
+                legit.sort_by(|a, b| b.total_cmp(a));
+                // The models challenge from a score of 1 (ln 0) up, the baseline new addresses.
+                let challenge = |s: f64| match scorer {
+                    Scorer::NewIp => s >= 1.0,
+                    Scorer::Bounded | Scorer::Exact => s >= 0.0,
+                };
+                let kinds = kinds
+                    .iter()
+                    .map(|&kind| {
+                        let attacks: Vec<f64> = self
+                            .samples
+                            .iter()
+                            .filter(|s| s.attacker == Some(kind))
+                            .map(score)
+                            .collect();
+                        KindMetrics {
+                            kind,
+                            attempts: attacks.len(),
+                            auc: auc(&legit, &attacks),
+                            tpr_at_0_1_fpr: tpr_at(&legit, &attacks, 0.001),
+                            tpr_at_1_fpr: tpr_at(&legit, &attacks, 0.01),
+                            challenged: share(&attacks, challenge),
+                        }
+                    })
+                    .collect();
+                ScorerReport {
+                    scorer,
+                    legit_challenged: share(&legit, challenge),
+                    kinds,
+                }
+            })
+            .collect();
+        Report {
+            legit: self.samples.iter().filter(|s| s.attacker.is_none()).count(),
+            without_history: self.without_history,
+            scorers,
+        }
+    }
+}
+
+fn share(scores: &[f64], pred: impl Fn(f64) -> bool) -> f64 {
+    if scores.is_empty() {
+        return 0.0;
+    }
+    scores.iter().filter(|&&s| pred(s)).count() as f64 / scores.len() as f64
+}
+
+/// The share of attacks caught when at most `fpr` of the owners' sign-ins (`legit`, sorted from
+/// riskiest) are challenged, on the ROC curve interpolated between thresholds: where a threshold
+/// would challenge too many because of ties, the tied attempts are challenged at random in the
+/// proportion that meets `fpr`, as a scorer with ties (the new-IP baseline) can be deployed.
+fn tpr_at(legit: &[f64], attacks: &[f64], fpr: f64) -> f64 {
+    let budget = fpr * legit.len() as f64;
+    let Some(&threshold) = legit.get(budget.floor() as usize) else {
+        return share(attacks, |_| true);
+    };
+    // Owners strictly above the threshold are challenged; of those tied with it, as many as
+    // the budget still allows.
+    let above = legit.partition_point(|&l| l > threshold);
+    let tied = legit[above..].partition_point(|&l| l >= threshold);
+    let fraction = ((budget - above as f64) / tied as f64).clamp(0.0, 1.0);
+    let caught = share(attacks, |s| s > threshold);
+    let tied_attacks = share(attacks, |s| s == threshold);
+    caught + fraction * tied_attacks
+}
+
+/// The area under the ROC curve: the chance an attack scores above an owner's sign-in, ties
+/// counting half (the Mann–Whitney statistic).
+fn auc(legit: &[f64], attacks: &[f64]) -> f64 {
+    if legit.is_empty() || attacks.is_empty() {
+        return f64::NAN;
+    }
+    let mut ascending = legit.to_vec();
+    ascending.sort_by(f64::total_cmp);
+    let mut wins = 0.0;
+    for a in attacks {
+        let below = ascending.partition_point(|l| l < a);
+        let equal = ascending[below..].partition_point(|l| l <= a);
+        wins += below as f64 + 0.5 * equal as f64;
+    }
+    wins / (legit.len() as f64 * attacks.len() as f64)
+}
+
+/// How well one scorer did against one kind of attacker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct KindMetrics {
+    /// The attacker.
+    pub kind: AttackerKind,
+    /// Their attempts scored.
+    pub attempts: usize,
+    /// Area under the ROC curve.
+    pub auc: f64,
+    /// Attacks caught when at most 0.1% of owners' sign-ins are challenged.
+    pub tpr_at_0_1_fpr: f64,
+    /// Attacks caught when at most 1% of owners' sign-ins are challenged.
+    pub tpr_at_1_fpr: f64,
+    /// Attacks challenged at the default threshold (score ≥ 1; for the baseline, a new address).
+    pub challenged: f64,
+}
+
+/// How one scorer did.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ScorerReport {
+    /// The scorer.
+    pub scorer: Scorer,
+    /// The share of owners' sign-ins challenged at the default threshold.
+    pub legit_challenged: f64,
+    /// Per attacker kind.
+    pub kinds: Vec<KindMetrics>,
+}
+
+impl ScorerReport {
+    /// The metrics for `kind`, if the log had such attacks.
+    #[must_use]
+    pub fn kind(&self, kind: AttackerKind) -> Option<&KindMetrics> {
+        self.kinds.iter().find(|k| k.kind == kind)
+    }
+}
+
+/// What a [`Replay`] found.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Report {
+    /// Owners' attempts scored.
+    pub legit: usize,
+    /// Attempts (owners' or attackers') on accounts without history, not scored.
+    pub without_history: u64,
+    /// Per scorer.
+    pub scorers: Vec<ScorerReport>,
+}
+
+impl Report {
+    /// The report of `scorer`.
+    #[must_use]
+    pub fn scorer(&self, scorer: Scorer) -> Option<&ScorerReport> {
+        self.scorers.iter().find(|s| s.scorer == scorer)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} owner attempts scored, {} attempts on accounts without history",
+            self.legit, self.without_history
+        )?;
+        writeln!(
+            f,
+            "| scorer | owners challenged | attacker | attempts | ROC AUC | TPR @ 0.1% FPR | TPR @ 1% FPR | challenged |"
+        )?;
+        writeln!(f, "|---|---:|---|---:|---:|---:|---:|---:|")?;
+        for s in &self.scorers {
+            for k in &s.kinds {
+                writeln!(
+                    f,
+                    "| {} | {:.2}% | {} | {} | {:.4} | {:.1}% | {:.1}% | {:.1}% |",
+                    s.scorer.name(),
+                    100.0 * s.legit_challenged,
+                    k.kind.name(),
+                    k.attempts,
+                    k.auc,
+                    100.0 * k.tpr_at_0_1_fpr,
+                    100.0 * k.tpr_at_1_fpr,
+                    100.0 * k.challenged,
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_by_hand() {
+        // Owners 0..=9 (sorted from riskiest), attacks 5.5, 9.5, 10.
+        let legit: Vec<f64> = (0..10).rev().map(f64::from).collect();
+        let attacks = [5.5, 9.5, 10.0];
+        // AUC: 6/10, 10/10, 10/10 → 26/30.
+        assert!((auc(&legit, &attacks) - 26.0 / 30.0).abs() < 1e-12);
+        // Ties count half: an attack equal to one owner of two.
+        assert!((auc(&[1.0, 2.0], &[1.0]) - 0.25).abs() < 1e-12);
+        // At 10% FPR one owner (9) may be challenged: everything above 8 is.
+        assert!((tpr_at(&legit, &attacks, 0.1) - 2.0 / 3.0).abs() < 1e-12);
+        // At 5% half of that owner may: threshold 9, half the attacks tied with it.
+        assert!((tpr_at(&legit, &[9.0, 9.0, 10.0, 2.0], 0.05) - 0.5).abs() < 1e-12);
+        // At 1% none may: attacks above 9 are caught.
+        assert!((tpr_at(&legit, &attacks, 0.01) - 2.0 / 3.0).abs() < 1e-12);
+        // A binary scorer challenging 2 owners of 10 meets a 10% budget by challenging half of
+        // its positives at random: half the attacks it flags.
+        let binary_legit = [1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        assert!((tpr_at(&binary_legit, &[1.0, 1.0, 0.0, 1.0], 0.1) - 0.375).abs() < 1e-12);
+        assert_eq!(tpr_at(&binary_legit, &[1.0, 1.0], 0.2), 1.0);
+        assert_eq!(tpr_at(&binary_legit, &[1.0, 1.0], 0.0), 0.0);
+        assert_eq!(tpr_at(&binary_legit, &[1.0], 1.0), 1.0);
+        assert_eq!(share(&[0.0, 1.0, 2.0, 3.0], |s| s >= 2.0), 0.5);
+        assert!(auc(&[], &[1.0]).is_nan());
+    }
+}
