@@ -44,8 +44,15 @@ pub enum ReasonCode {
     NewDevice,
     /// Too far from the last sign-in for the time between them.
     ImpossibleTravel,
-    /// Many recent failed attempts.
+    /// Many recent failed attempts on this account from this source.
     RecentFailures,
+    /// Many recent failed attempts on this account from anywhere (distributed guessing).
+    AccountFailures,
+    /// The source failed to sign in to many accounts recently (credential stuffing, password
+    /// spraying).
+    SourceFailures,
+    /// An hour of the day at which the account rarely signs in.
+    UnusualHour,
     /// Through an anonymising network or a hosting provider.
     AnonymisingNetwork,
 }
@@ -62,6 +69,9 @@ impl ReasonCode {
             Self::NewDevice => "new_device",
             Self::ImpossibleTravel => "impossible_travel",
             Self::RecentFailures => "recent_failures",
+            Self::AccountFailures => "account_failures",
+            Self::SourceFailures => "source_failures",
+            Self::UnusualHour => "unusual_hour",
             Self::AnonymisingNetwork => "anonymising_network",
         }
     }
@@ -89,8 +99,17 @@ pub struct Signals {
     pub new_device: bool,
     /// Impossible travel since the last successful sign-in.
     pub impossible_travel: Option<ImpossibleTravel>,
-    /// Failed attempts recently counted for this account and source.
+    /// Failed attempts recently counted for this account and source (the flows' throttle
+    /// counter for the pair).
     pub recent_failures: u64,
+    /// Failed attempts recently counted for this account from any source.
+    pub account_failures: u64,
+    /// Distinct accounts this source recently failed to sign in to.
+    pub source_failed_accounts: u64,
+    /// Whether the account rarely signs in at this hour ([`UserModel::unusual_hour`]).
+    ///
+    /// [`UserModel::unusual_hour`]: crate::UserModel::unusual_hour
+    pub unusual_hour: bool,
     /// Whether the address belongs to an anonymiser or a hosting provider.
     pub anonymising_network: bool,
 }
@@ -107,6 +126,12 @@ pub const DEFAULT_OWNER_SCORE: f64 = 0.1;
 pub const DEFAULT_MEDIUM_FAILURES: u64 = 3;
 /// Default recent failures from which a sign-in is High: 10.
 pub const DEFAULT_HIGH_FAILURES: u64 = 10;
+/// Default failures on the account from anywhere from which a sign-in is Medium: 20.
+pub const DEFAULT_ACCOUNT_FAILURES: u64 = 20;
+/// Default accounts a source failed on from which a sign-in is Medium: 5.
+pub const DEFAULT_MEDIUM_SOURCE_ACCOUNTS: u64 = 5;
+/// Default accounts a source failed on from which a sign-in is High: 20.
+pub const DEFAULT_HIGH_SOURCE_ACCOUNTS: u64 = 20;
 
 /// Where levels start. Built and checked by [`ThresholdsBuilder`]; the defaults are the `DEFAULT_*`
 /// constants.
@@ -117,6 +142,9 @@ pub struct Thresholds {
     high_score: f64,
     medium_failures: u64,
     high_failures: u64,
+    account_failures: u64,
+    medium_source_accounts: u64,
+    high_source_accounts: u64,
     audit_only: bool,
 }
 
@@ -128,6 +156,9 @@ impl Default for Thresholds {
             high_score: DEFAULT_HIGH_SCORE,
             medium_failures: DEFAULT_MEDIUM_FAILURES,
             high_failures: DEFAULT_HIGH_FAILURES,
+            account_failures: DEFAULT_ACCOUNT_FAILURES,
+            medium_source_accounts: DEFAULT_MEDIUM_SOURCE_ACCOUNTS,
+            high_source_accounts: DEFAULT_HIGH_SOURCE_ACCOUNTS,
             audit_only: false,
         }
     }
@@ -158,6 +189,19 @@ impl ThresholdsBuilder {
         self
     }
 
+    /// The failures on the account from anywhere where Medium begins (default 20). They never
+    /// make a sign-in High: blocking on them would let anyone lock the owner out.
+    pub fn with_account_failures(mut self, medium: u64) -> Self {
+        self.0.account_failures = medium;
+        self
+    }
+
+    /// The accounts a source failed on where Medium and High begin (defaults 5, 20).
+    pub fn with_source_accounts(mut self, medium: u64, high: u64) -> Self {
+        (self.0.medium_source_accounts, self.0.high_source_accounts) = (medium, high);
+        self
+    }
+
     /// Report levels and reasons but always allow (to tune thresholds on real traffic first).
     pub fn with_audit_only(mut self, audit_only: bool) -> Self {
         self.0.audit_only = audit_only;
@@ -168,8 +212,9 @@ impl ThresholdsBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] unless 0 < owner < medium < high (all finite) and
-    /// 1 ≤ medium failures ≤ high failures.
+    /// [`Error::Invalid`] unless 0 < owner < medium < high (all finite),
+    /// 1 ≤ medium failures ≤ high failures, account failures ≥ 1 and
+    /// 1 ≤ medium source accounts ≤ high source accounts.
     pub fn build(self) -> Result<Thresholds> {
         let t = self.0;
         let ordered =
@@ -184,6 +229,18 @@ impl ThresholdsBuilder {
             return Err(Error::Invalid(
                 "thresholds",
                 "failures must satisfy 1 <= medium <= high",
+            ));
+        }
+        if t.account_failures == 0 {
+            return Err(Error::Invalid(
+                "thresholds",
+                "account failures must be at least 1",
+            ));
+        }
+        if t.medium_source_accounts == 0 || t.medium_source_accounts > t.high_source_accounts {
+            return Err(Error::Invalid(
+                "thresholds",
+                "source accounts must satisfy 1 <= medium <= high",
             ));
         }
         Ok(t)
@@ -208,9 +265,11 @@ pub struct Assessment {
 
 /// Turns signals into an assessment. The statistical score sets the starting level (an account
 /// without history, or an attempt new in every scored feature, starts at Medium); each rule can
-/// only raise it: impossible travel and many failures to High; a new country, an anonymising
-/// network or some failures to Medium; a new device to Medium unless the score is clearly the
-/// owner's.
+/// only raise it: impossible travel, many failures from the source on this account, or a
+/// source failing on many accounts to High; a new country, an anonymising network, some failures,
+/// or many failures on the account from anywhere (never more: that would let anyone lock the
+/// owner out) to Medium; a new device or an unusual hour to Medium unless the score is clearly
+/// the owner's.
 ///
 /// Call it only after the password was verified: assessing attempts on accounts that do not
 /// exist (always "no history") would tell an attacker which accounts exist.
@@ -291,13 +350,46 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
             &mut level,
         );
     }
-    if signals.new_device {
-        let unsure = score.is_none_or(|s| s >= thresholds.owner_score);
-        let to = if unsure { Level::Medium } else { Level::Low };
+    if signals.account_failures >= thresholds.account_failures {
+        raise(
+            Level::Medium,
+            ReasonCode::AccountFailures,
+            format!(
+                "{} failed attempts on this account recently",
+                signals.account_failures
+            ),
+            &mut level,
+        );
+    }
+    let accounts = signals.source_failed_accounts;
+    if accounts >= thresholds.medium_source_accounts {
+        let to = if accounts >= thresholds.high_source_accounts {
+            Level::High
+        } else {
+            Level::Medium
+        };
         raise(
             to,
+            ReasonCode::SourceFailures,
+            format!("this network recently failed to sign in to {accounts} accounts"),
+            &mut level,
+        );
+    }
+    let unsure = score.is_none_or(|s| s >= thresholds.owner_score);
+    let unless_owner = if unsure { Level::Medium } else { Level::Low };
+    if signals.new_device {
+        raise(
+            unless_owner,
             ReasonCode::NewDevice,
             "a device not seen before".to_owned(),
+            &mut level,
+        );
+    }
+    if signals.unusual_hour {
+        raise(
+            unless_owner,
+            ReasonCode::UnusualHour,
+            "at an hour this account rarely signs in".to_owned(),
             &mut level,
         );
     }
@@ -432,6 +524,88 @@ mod tests {
     }
 
     #[test]
+    fn failure_velocity_per_account_and_across_accounts() {
+        let t = Thresholds::default();
+        let with = |account_failures, source_failed_accounts| {
+            assess(
+                &Signals {
+                    score: score(0.2),
+                    account_failures,
+                    source_failed_accounts,
+                    ..Signals::default()
+                },
+                &t,
+            )
+        };
+        // Failures on the account from anywhere challenge, but never block: the owner must
+        // still get in while strangers guess at their account.
+        assert_eq!(with(19, 0).level, Level::Low);
+        let guessed = with(20, 0);
+        assert_eq!(
+            (guessed.level, guessed.action),
+            (Level::Medium, Action::Challenge)
+        );
+        assert_eq!(codes(&guessed), ["account_failures"]);
+        assert_eq!(
+            guessed.reasons[0].message,
+            "20 failed attempts on this account recently"
+        );
+        assert_eq!(with(1_000_000, 0).level, Level::Medium);
+        // A source that fails on many accounts is stuffing credentials.
+        assert_eq!(with(0, 4).level, Level::Low);
+        assert_eq!(with(0, 5).level, Level::Medium);
+        let stuffing = with(0, 20);
+        assert_eq!(
+            (stuffing.level, stuffing.action),
+            (Level::High, Action::Block)
+        );
+        assert_eq!(
+            stuffing.reasons[0].message,
+            "this network recently failed to sign in to 20 accounts"
+        );
+        let custom = Thresholds::builder()
+            .with_account_failures(3)
+            .with_source_accounts(2, 3)
+            .build()
+            .unwrap();
+        let both = assess(
+            &Signals {
+                score: score(0.2),
+                account_failures: 3,
+                source_failed_accounts: 3,
+                ..Signals::default()
+            },
+            &custom,
+        );
+        assert_eq!(codes(&both), ["source_failures", "account_failures"]);
+    }
+
+    #[test]
+    fn an_unusual_hour_counts_like_a_new_device() {
+        let t = Thresholds::default();
+        let at = |value| {
+            assess(
+                &Signals {
+                    score: score(value),
+                    unusual_hour: true,
+                    ..Signals::default()
+                },
+                &t,
+            )
+        };
+        let owner = at(0.05);
+        assert_eq!(
+            (owner.level, codes(&owner)),
+            (Level::Low, vec!["unusual_hour"])
+        );
+        assert_eq!(
+            owner.reasons[0].message,
+            "at an hour this account rarely signs in"
+        );
+        assert_eq!(at(0.5).level, Level::Medium);
+    }
+
+    #[test]
     fn a_new_device_alone_is_noted_not_challenged_when_the_rest_is_usual() {
         let t = Thresholds::default();
         let usual = assess(
@@ -532,6 +706,24 @@ mod tests {
         );
         assert!(Thresholds::builder().with_failures(0, 10).build().is_err());
         assert!(Thresholds::builder().with_failures(5, 4).build().is_err());
+        assert!(
+            Thresholds::builder()
+                .with_account_failures(0)
+                .build()
+                .is_err()
+        );
+        assert!(
+            Thresholds::builder()
+                .with_source_accounts(0, 5)
+                .build()
+                .is_err()
+        );
+        assert!(
+            Thresholds::builder()
+                .with_source_accounts(6, 5)
+                .build()
+                .is_err()
+        );
         assert_eq!(Thresholds::builder().build(), Ok(Thresholds::default()));
     }
 
@@ -543,6 +735,9 @@ mod tests {
             new_device: bool,
             anonymising: bool,
             new_country: bool,
+            account_failures in 0_u64..40,
+            source_failed_accounts in 0_u64..40,
+            unusual_hour: bool,
         ) {
             let t = Thresholds::default();
             let plain = assess(&Signals { score: score(value), ..Signals::default() }, &t);
@@ -552,10 +747,16 @@ mod tests {
                 new_device,
                 anonymising_network: anonymising,
                 new_country: new_country.then(|| CountryCode::new("BR").unwrap()),
+                account_failures,
+                source_failed_accounts,
+                unusual_hour,
                 ..Signals::default()
             };
             let full = assess(&signals, &t);
             proptest::prop_assert!(full.level >= plain.level);
+            // Failures on the account from anywhere alone never block.
+            let only_account = assess(&Signals { score: score(value), account_failures, ..Signals::default() }, &t);
+            proptest::prop_assert!(only_account.level <= plain.level.max(Level::Medium));
             let audit = assess(&signals, &Thresholds::builder().with_audit_only(true).build().unwrap());
             proptest::prop_assert_eq!((audit.level, audit.notify, &audit.reasons), (full.level, full.notify, &full.reasons));
             proptest::prop_assert_eq!(audit.action, Action::Allow);

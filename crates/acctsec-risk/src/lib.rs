@@ -12,9 +12,10 @@ mod simulate;
 mod travel;
 
 pub use assess::{
-    Action, Assessment, DEFAULT_HIGH_FAILURES, DEFAULT_HIGH_SCORE, DEFAULT_MEDIUM_FAILURES,
-    DEFAULT_MEDIUM_SCORE, DEFAULT_OWNER_SCORE, Level, Reason, ReasonCode, Signals, Thresholds,
-    ThresholdsBuilder, assess,
+    Action, Assessment, DEFAULT_ACCOUNT_FAILURES, DEFAULT_HIGH_FAILURES, DEFAULT_HIGH_SCORE,
+    DEFAULT_HIGH_SOURCE_ACCOUNTS, DEFAULT_MEDIUM_FAILURES, DEFAULT_MEDIUM_SCORE,
+    DEFAULT_MEDIUM_SOURCE_ACCOUNTS, DEFAULT_OWNER_SCORE, Level, Reason, ReasonCode, Signals,
+    Thresholds, ThresholdsBuilder, assess,
 };
 pub use compact::{
     DEFAULT_FIRST_WIDTH_LOG2, DEFAULT_REST_WIDTH_LOG2, Hashed, MAX_USER_MODEL_ENCODED_BYTES,
