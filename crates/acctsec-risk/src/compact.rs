@@ -311,6 +311,9 @@ pub const USER_MODEL_CAPS: [usize; SLOTS] = [16, 8, 8, 8, 8, 4, 4];
 pub const MAX_USER_MODEL_ENCODED_BYTES: usize = 1 + SLOTS + 56 * ENTRY_BYTES + 24 * 2;
 const ENTRY_BYTES: usize = 16;
 const USER_MODEL_VERSION: u8 = 1;
+/// Days a [`UserModel`] keeps a value it has not seen since: 180 (six months suffice, per
+/// Wiefling et al.). Learning a sign-in drops values older than this before the new one.
+pub const USER_MODEL_WINDOW_DAYS: u32 = 180;
 /// Sign-ins a [`UserModel`] needs before it calls an hour unusual.
 pub const MIN_HOUR_HISTORY: u32 = 20;
 
@@ -322,9 +325,9 @@ struct Entry {
 }
 
 /// One account's side of the model, bounded: per level, the most frequent values as keyed hashes
-/// with their counts and the day each was last seen (at most [`USER_MODEL_CAPS`]; when a level is
-/// full the least frequent, then least recent, value makes room), and how many sign-ins fell in
-/// each hour of the day (UTC). At most [`MAX_USER_MODEL_ENCODED_BYTES`] stored. `Debug` shows
+/// with their counts and the day each was last seen (at most [`USER_MODEL_CAPS`]; values unseen
+/// for [`USER_MODEL_WINDOW_DAYS`] are dropped, and when a level is full the least frequent, then
+/// least recent, value makes room), and how many sign-ins fell in each hour of the day (UTC). At most [`MAX_USER_MODEL_ENCODED_BYTES`] stored. `Debug` shows
 /// counts only.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct UserModel {
@@ -370,6 +373,9 @@ impl UserModel {
     fn learn(&mut self, hashed: &Hashed, at: Timestamp) {
         let day = day_of(at);
         for ((table, cap), &hash) in self.tables.iter_mut().zip(USER_MODEL_CAPS).zip(&hashed.0) {
+            // Without the age window, values counted long ago would hold their places against
+            // today's (the browser of two years ago against this month's).
+            table.retain(|e| e.day.saturating_add(USER_MODEL_WINDOW_DAYS) >= day);
             if let Some(e) = table.iter_mut().find(|e| e.hash == hash) {
                 e.count = e.count.saturating_add(1);
                 e.day = e.day.max(day);
@@ -598,6 +604,27 @@ mod tests {
         model.forget_before(Timestamp::from_unix_secs(20_000 * 3600));
         assert_eq!(model.logins(), 0);
         assert!(population.score(&model, &home).is_none());
+    }
+
+    #[test]
+    fn old_values_give_way_to_new_ones() {
+        let mut population = Population::new(key());
+        let mut model = UserModel::default();
+        // Two years of daily sign-ins, the browser updating every 30 days.
+        for day in 0..730_i64 {
+            let ua = format!("Firefox/{}", 100 + day / 30);
+            let h = population.hash(["home", "AS1", "NO"], [&ua, &ua, "Linux", "desktop"]);
+            population.learn(&mut model, &h, Timestamp::from_unix_secs(day * 86_400));
+        }
+        // Only this half-year's browsers remain (days 550 to 729: versions 118 to 124), and the
+        // current one is known.
+        assert_eq!(model.tables[3].len(), 7);
+        let now = population.hash(
+            ["home", "AS1", "NO"],
+            ["Firefox/124", "Firefox/124", "Linux", "desktop"],
+        );
+        assert_eq!(model.count(3, now.0[3]), 730 - 720);
+        assert_eq!(model.count(0, now.0[0]), 730, "the home address stays");
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub use assess::{
 };
 pub use compact::{
     DEFAULT_FIRST_WIDTH_LOG2, DEFAULT_REST_WIDTH_LOG2, Hashed, MAX_USER_MODEL_ENCODED_BYTES,
-    MIN_HOUR_HISTORY, ModelKey, Population, SKETCH_WIDTH_LOG2, USER_MODEL_CAPS, UserModel,
+    MIN_HOUR_HISTORY, ModelKey, Population, SKETCH_WIDTH_LOG2, USER_MODEL_CAPS,
+    USER_MODEL_WINDOW_DAYS, UserModel,
 };
 pub use evaluate::{KindMetrics, Replay, Report, Scorer, ScorerReport};
 pub use geo::{CountryCode, Geo, GeoLookup, Location};

@@ -5,10 +5,12 @@
 
 use std::io::Cursor;
 
+use acctsec_core::Timestamp;
 use acctsec_core::UserId;
 use acctsec_risk::{
-    CountryCode, Error, History, MAX_PROFILE_ENCODED_BYTES, MAX_RBA_LINE_BYTES, Observation,
-    Profile, RBA_COLUMNS, RbaReader, RbaRecord,
+    CountryCode, Error, History, MAX_PROFILE_ENCODED_BYTES, MAX_RBA_LINE_BYTES,
+    MAX_USER_MODEL_ENCODED_BYTES, ModelKey, Observation, Population, Profile, RBA_COLUMNS,
+    RbaReader, RbaRecord, UserModel,
 };
 use proptest::prelude::*;
 
@@ -300,4 +302,41 @@ fn a_profile_stays_within_its_bounds_after_a_million_sign_ins() {
         "full caps, no known place"
     );
     assert_eq!(profile.successes(), 1_000_000);
+}
+
+#[test]
+fn the_bounded_model_stays_within_its_bounds_after_a_million_sign_ins() {
+    let mut population = Population::with_widths(ModelKey::new([1; 16]), 12, 10).unwrap();
+    let memory = population.memory_bytes();
+    let mut models = vec![UserModel::default(); 8];
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    for i in 0..1_000_000_i64 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let ip = format!(
+            "10.{}.{}.{}",
+            state % 7,
+            (state >> 8) % 256,
+            (state >> 16) % 256
+        );
+        let ua = format!("agent {}", (state >> 24) % 5_000);
+        let hashed = population.hash(
+            [&ip, &format!("{}", (state >> 40) % 300), "NO"],
+            [&ua, &ua, "os", "desktop"],
+        );
+        // Mostly in order, sometimes a day late.
+        let at = i * 60 - i64::from(state % 16 == 0) * 86_400;
+        let user = usize::try_from(state >> 61).unwrap();
+        population.learn(&mut models[user], &hashed, Timestamp::from_unix_secs(at));
+    }
+    assert_eq!(population.logins(), 1_000_000);
+    assert_eq!(population.users(), 8);
+    assert_eq!(population.memory_bytes(), memory);
+    for model in &models {
+        let bytes = model.to_bytes();
+        assert!(bytes.len() <= MAX_USER_MODEL_ENCODED_BYTES);
+        assert_eq!(&UserModel::from_bytes(&bytes).unwrap(), model);
+        assert!(model.logins() > 100_000);
+    }
 }

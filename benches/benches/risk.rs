@@ -1,0 +1,151 @@
+//! Login-anomaly scoring: the bounded model (the production form: keyed hashes, count-min
+//! population sketches, capped per-user tables) against the exact reference model, for a user
+//! with 10, 1,000 and 100,000 prior sign-ins, over a population learned from a synthetic log.
+//! Each scored attempt starts from the raw strings (address, ASN, country; user agent, browser,
+//! OS, device type), as a sign-in would.
+//!
+//! `cargo bench -p acctsec-benches --bench risk`
+
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::hint::black_box;
+
+use acctsec_core::{Timestamp, UserId};
+use acctsec_risk::{
+    History, MAX_PROFILE_ENCODED_BYTES, ModelKey, Observation, Population, RbaRecord, SyntheticLog,
+    UserModel,
+};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+/// An attempt's values as owned strings: three IP levels, four user-agent levels.
+struct Strings([String; 3], [String; 4]);
+
+impl Strings {
+    fn of(r: &RbaRecord) -> Self {
+        let known = |v: &Option<String>| v.clone().unwrap_or_default();
+        Self(
+            [
+                r.ip.to_string(),
+                r.asn.map(|a| a.to_string()).unwrap_or_default(),
+                r.country.map(|c| c.to_string()).unwrap_or_default(),
+            ],
+            [
+                r.user_agent.as_str().to_owned(),
+                known(&r.browser),
+                known(&r.os),
+                known(&r.device_type),
+            ],
+        )
+    }
+
+    fn ip(&self) -> [&str; 3] {
+        [&self.0[0], &self.0[1], &self.0[2]]
+    }
+
+    fn ua(&self) -> [&str; 4] {
+        [&self.1[0], &self.1[1], &self.1[2], &self.1[3]]
+    }
+}
+
+fn risk(c: &mut Criterion) {
+    let log = SyntheticLog::new(1)
+        .users(5_000)
+        .days(180)
+        .attacks_per_kind(200)
+        .generate();
+    let mut population = Population::new(ModelKey::new([9; 16]));
+    let mut history = History::new();
+    let mut models = std::collections::HashMap::<i64, UserModel>::new();
+    for l in log
+        .iter()
+        .filter(|l| l.record.success && l.attacker.is_none())
+    {
+        let r = &l.record;
+        let obs = Observation::from(r);
+        let model = models.entry(r.user).or_default();
+        population.learn(model, &population.hash_observation(&obs), r.at);
+        history.learn(&UserId::from(r.user), &obs);
+    }
+    // Attempts to score: a slice of the log, owners' and attackers'.
+    let attempts: Vec<Strings> = log
+        .iter()
+        .step_by(301)
+        .take(1024)
+        .map(|l| Strings::of(&l.record))
+        .collect();
+    eprintln!(
+        "population: {} sign-ins of {} users learned; sketches {} bytes",
+        population.logins(),
+        population.users(),
+        population.memory_bytes()
+    );
+
+    let mut group = c.benchmark_group("risk/score");
+    group.throughput(Throughput::Elements(1));
+    for prior in [10_u32, 1_000, 100_000] {
+        // The scored user: a home address and a phone on carrier-shared addresses, browsers
+        // updating, now and then somewhere else.
+        let user = UserId::from(u64::MAX - u64::from(prior));
+        let mut model = UserModel::default();
+        for i in 0..prior {
+            let ip = match i % 10 {
+                0..=5 => "10.1.2.3".to_owned(),
+                6..=8 => format!("10.3.0.{}", i % 256),
+                _ => format!("10.{}.{}.{}", i % 60, i % 251, i % 13),
+            };
+            let asn = if i % 10 < 9 { "64513" } else { "64600" };
+            let ua = format!(
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/{}.0",
+                120 + i / 300
+            );
+            let browser = format!("Firefox {}.0", 120 + i / 300);
+            let ip_levels = [ip.as_str(), asn, "NO"];
+            let ua_levels = [ua.as_str(), browser.as_str(), "Linux", "desktop"];
+            let at = Timestamp::from_unix_secs(i64::from(i) * 3_600);
+            population.learn(&mut model, &population.hash(ip_levels, ua_levels), at);
+            history.learn(&user, &Observation::new(ip_levels, ua_levels));
+        }
+        eprintln!(
+            "user with {prior} prior sign-ins: bounded model stores {} bytes (of at most {}), \
+             with the rules' profile at most {} bytes",
+            model.to_bytes().len(),
+            acctsec_risk::MAX_USER_MODEL_ENCODED_BYTES,
+            acctsec_risk::MAX_USER_MODEL_ENCODED_BYTES + MAX_PROFILE_ENCODED_BYTES
+        );
+        let mut next = attempts.iter().cycle();
+        group.bench_function(BenchmarkId::new("bounded", prior), |b| {
+            b.iter(|| {
+                let a = next.next().unwrap();
+                let hashed = population.hash(a.ip(), a.ua());
+                black_box(population.score(&model, &hashed))
+            });
+        });
+        let mut next = attempts.iter().cycle();
+        group.bench_function(BenchmarkId::new("exact", prior), |b| {
+            b.iter(|| {
+                let a = next.next().unwrap();
+                let obs = Observation::new(a.ip(), a.ua());
+                black_box(history.score(&user, &obs))
+            });
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("risk/learn");
+    group.throughput(Throughput::Elements(1));
+    let mut model = UserModel::default();
+    let mut next = attempts.iter().cycle();
+    let mut t = 0;
+    group.bench_function("bounded", |b| {
+        b.iter(|| {
+            let a = next.next().unwrap();
+            let hashed = population.hash(a.ip(), a.ua());
+            t += 60;
+            population.learn(&mut model, &hashed, Timestamp::from_unix_secs(t));
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, risk);
+criterion_main!(benches);
