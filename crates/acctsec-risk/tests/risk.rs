@@ -326,7 +326,7 @@ fn the_bounded_model_stays_within_its_bounds_after_a_million_sign_ins() {
             [&ua, &ua, "os", "desktop"],
         );
         // Mostly in order, sometimes a day late.
-        let at = i * 60 - i64::from(state % 16 == 0) * 86_400;
+        let at = i * 60 - i64::from(state.is_multiple_of(16)) * 86_400;
         let user = usize::try_from(state >> 61).unwrap();
         population.learn(&mut models[user], &hashed, Timestamp::from_unix_secs(at));
     }
