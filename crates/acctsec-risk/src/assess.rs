@@ -3,6 +3,7 @@
 
 use crate::geo::CountryCode;
 use crate::model::RiskScore;
+use crate::software::Version;
 use crate::travel::ImpossibleTravel;
 use crate::{Error, Result};
 
@@ -53,6 +54,8 @@ pub enum ReasonCode {
     SourceFailures,
     /// An hour of the day at which the account rarely signs in.
     UnusualHour,
+    /// An outdated browser or operating system.
+    OutdatedSoftware,
     /// Through an anonymising network or a hosting provider.
     AnonymisingNetwork,
 }
@@ -72,6 +75,7 @@ impl ReasonCode {
             Self::AccountFailures => "account_failures",
             Self::SourceFailures => "source_failures",
             Self::UnusualHour => "unusual_hour",
+            Self::OutdatedSoftware => "outdated_software",
             Self::AnonymisingNetwork => "anonymising_network",
         }
     }
@@ -112,6 +116,10 @@ pub struct Signals {
     pub unusual_hour: bool,
     /// Whether the address belongs to an anonymiser or a hosting provider.
     pub anonymising_network: bool,
+    /// The outdated browser or system the user agent names ([`MinimumVersions::outdated`]).
+    ///
+    /// [`MinimumVersions::outdated`]: crate::MinimumVersions::outdated
+    pub outdated: Vec<Version>,
 }
 
 /// Default score from which a sign-in is Medium: 1 (an attacker as likely as the owner).
@@ -268,8 +276,8 @@ pub struct Assessment {
 /// only raise it: impossible travel, many failures from the source on this account, or a
 /// source failing on many accounts to High; a new country, an anonymising network, some failures,
 /// or many failures on the account from anywhere (never more: that would let anyone lock the
-/// owner out) to Medium; a new device or an unusual hour to Medium unless the score is clearly
-/// the owner's.
+/// owner out) to Medium; a new device, an unusual hour or an outdated browser or system to
+/// Medium unless the score is clearly the owner's.
 ///
 /// Call it only after the password was verified: assessing attempts on accounts that do not
 /// exist (always "no history") would tell an attacker which accounts exist.
@@ -382,6 +390,15 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
             unless_owner,
             ReasonCode::NewDevice,
             "a device not seen before".to_owned(),
+            &mut level,
+        );
+    }
+    if !signals.outdated.is_empty() {
+        let names: Vec<String> = signals.outdated.iter().map(ToString::to_string).collect();
+        raise(
+            unless_owner,
+            ReasonCode::OutdatedSoftware,
+            format!("an outdated browser or system: {}", names.join(", ")),
             &mut level,
         );
     }
@@ -578,6 +595,35 @@ mod tests {
             &custom,
         );
         assert_eq!(codes(&both), ["source_failures", "account_failures"]);
+    }
+
+    #[test]
+    fn outdated_software_counts_like_a_new_device() {
+        let t = Thresholds::default();
+        let old = vec![
+            Version::new("Chrome", Some("79")),
+            Version::new("Windows", Some("7")),
+        ];
+        let at = |value| {
+            assess(
+                &Signals {
+                    score: score(value),
+                    outdated: old.clone(),
+                    ..Signals::default()
+                },
+                &t,
+            )
+        };
+        let owner = at(0.05);
+        assert_eq!(
+            (owner.level, codes(&owner)),
+            (Level::Low, vec!["outdated_software"])
+        );
+        assert_eq!(
+            owner.reasons[0].message,
+            "an outdated browser or system: Chrome 79, Windows 7"
+        );
+        assert_eq!(at(0.5).level, Level::Medium);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod model;
 mod profile;
 mod rba;
 mod simulate;
+mod software;
 mod travel;
 
 pub use assess::{
@@ -30,6 +31,9 @@ pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord, write_rba_h
 pub use simulate::{
     AttackerKind, Labelled, MAX_SYNTHETIC_DAYS, MAX_SYNTHETIC_USERS, SyntheticLog, inject_attackers,
 };
+#[cfg(feature = "ua-parser")]
+pub use software::UapParser;
+pub use software::{MAX_FAMILY_BYTES, MinimumVersions, Software, UserAgentParser, Version};
 pub use travel::{
     DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_KM, ImpossibleTravel, impossible_travel,
 };

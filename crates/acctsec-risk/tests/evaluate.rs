@@ -180,3 +180,54 @@ fn the_public_sample_is_evaluated_with_its_own_labels() {
         );
     }
 }
+
+/// The generator's user agents are real ones: uap-core's rules read the same browser and system
+/// from each as the generator wrote in the row's parsed columns.
+#[cfg(feature = "ua-parser")]
+#[test]
+fn generated_user_agents_parse_as_labelled_and_current_ones_are_not_outdated() {
+    use acctsec_risk::{MinimumVersions, UapParser, UserAgentParser};
+
+    let rules = include_str!("../../../testdata/uap-core-regexes.json");
+    let parser = UapParser::new(serde_json::from_str(rules).unwrap()).unwrap();
+    let log = SyntheticLog::new(2)
+        .users(300)
+        .days(400)
+        .attacks_per_kind(0)
+        .generate();
+    let minimums = MinimumVersions::default();
+    let mut agents: Vec<_> = log.iter().map(|l| &l.record).collect();
+    agents.dedup_by_key(|r| r.user_agent.clone());
+    assert!(agents.len() > 100);
+    // "Chrome 120.0.0" → ("Chrome", 120); "Mac OS X 10.15.7" → ("Mac OS X", 10).
+    let label = |text: &Option<String>| {
+        let text = text.as_deref().unwrap();
+        let (family, version) = text.rsplit_once(' ').unwrap_or((text, ""));
+        let major = version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok());
+        match major {
+            Some(major) => (family.to_owned(), Some(major)),
+            None => (text.to_owned(), None),
+        }
+    };
+    for r in agents {
+        let software = parser.parse(&r.user_agent);
+        let browser = software.browser.clone().unwrap();
+        let os = software.os.clone().unwrap();
+        assert_eq!(
+            (browser.family().to_owned(), browser.major()),
+            label(&r.browser),
+            "{}",
+            r.user_agent
+        );
+        assert_eq!(
+            (os.family().to_owned(), os.major()),
+            label(&r.os),
+            "{}",
+            r.user_agent
+        );
+        assert!(minimums.outdated(&software).is_empty(), "{}", r.user_agent);
+    }
+}
