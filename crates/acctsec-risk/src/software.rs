@@ -1,5 +1,5 @@
 //! Outdated browsers and systems: what a user agent says it runs ([`Software`]), the host's
-//! parser ([`UserAgentParser`]; [`UapParser`] with the `ua-parser` feature), and the oldest
+//! parser ([`UserAgentParser`]; `UapParser` with the `ua-parser` feature), and the oldest
 //! versions still considered current ([`MinimumVersions`]).
 
 use std::fmt;
@@ -64,7 +64,7 @@ pub struct Software {
 }
 
 /// The host's user-agent parser: a plug point, so the host chooses the rules and how it keeps
-/// them current. With the `ua-parser` feature, [`UapParser`] implements it with uap-core's rules.
+/// them current. With the `ua-parser` feature, `UapParser` implements it with uap-core's rules.
 pub trait UserAgentParser {
     /// What `user_agent` says it runs.
     fn parse(&self, user_agent: &UserAgent) -> Software;
