@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod account;
 mod assess;
 mod compact;
 mod evaluate;
@@ -12,6 +13,7 @@ mod simulate;
 mod software;
 mod travel;
 
+pub use account::{AccountRisk, MAX_ACCOUNT_RISK_BYTES};
 pub use assess::{
     Action, Assessment, DEFAULT_ACCOUNT_FAILURES, DEFAULT_HIGH_FAILURES, DEFAULT_HIGH_SCORE,
     DEFAULT_HIGH_SOURCE_ACCOUNTS, DEFAULT_MEDIUM_FAILURES, DEFAULT_MEDIUM_SCORE,
