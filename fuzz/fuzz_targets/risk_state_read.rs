@@ -1,5 +1,6 @@
-//! Stored risk state: any bytes read as a user model, a profile or an account's whole state, or as an error, without
-//! panicking; whatever reads writes back byte for byte, and a model that reads can be scored.
+//! Stored risk state: any bytes read as a user model, a profile or an account's whole state, or
+//! as an error, without panicking; whatever reads writes back byte for byte, and a model that
+//! reads can be scored.
 #![no_main]
 
 use acctsec_core::store::ProfileData;
