@@ -36,9 +36,9 @@ pub(crate) fn verify(password: &[u8], stored: &str, ceilings: &Ceilings) -> Resu
     Ok(None)
 }
 
-/// bcrypt, with the 72-byte limit made explicit: a password longer than 72 bytes never matches,
-/// because bcrypt would ignore everything after byte 72 and let two different passwords verify
-/// against one hash. (A user whose old system truncated silently resets their password once.)
+/// bcrypt, with the 72-byte limit made explicit: a password longer than 72 bytes never matches
+/// (after the same work as any other), because bcrypt would ignore everything after byte 72 and
+/// let two different passwords verify against one hash. (A user whose old system truncated silently resets their password once.)
 #[cfg(feature = "bcrypt")]
 fn bcrypt(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool> {
     let cost: u32 = stored
@@ -48,10 +48,15 @@ fn bcrypt(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool> {
     if cost > ceilings.bcrypt_cost {
         return Err(Error::HostileParameters);
     }
-    if password.len() > BCRYPT_MAX_PASSWORD_BYTES {
-        return Ok(false);
+    match password.get(..BCRYPT_MAX_PASSWORD_BYTES) {
+        // Refused, but only after bcrypt's work on what it would have read, so a long password
+        // takes as long as any other and the answer's speed does not show the hash is bcrypt.
+        Some(head) if password.len() > BCRYPT_MAX_PASSWORD_BYTES => {
+            ::bcrypt::verify(head, stored).map_err(|_| Error::MalformedHash)?;
+            Ok(false)
+        }
+        _ => ::bcrypt::verify(password, stored).map_err(|_| Error::MalformedHash),
     }
-    ::bcrypt::verify(password, stored).map_err(|_| Error::MalformedHash)
 }
 
 #[cfg(not(feature = "bcrypt"))]
