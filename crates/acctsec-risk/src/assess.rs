@@ -273,11 +273,13 @@ pub struct Assessment {
 
 /// Turns signals into an assessment. The statistical score sets the starting level (an account
 /// without history, or an attempt new in every scored feature, starts at Medium); each rule can
-/// only raise it: impossible travel, many failures from the source on this account, or a
-/// source failing on many accounts to High; a new country, an anonymising network, some failures,
-/// or many failures on the account from anywhere (never more: that would let anyone lock the
-/// owner out) to Medium; a new device, an unusual hour or an outdated browser or system to
-/// Medium unless the score is clearly the owner's.
+/// only raise it: impossible travel to High; many failures from the source on this account, or a
+/// source failing on many accounts, to High — unless the attempt looks like the owner's own (a
+/// score under the owner threshold from a known device), then to Medium, since strangers can
+/// share the owner's address; a new country, an anonymising network, some failures, or many
+/// failures on the account from anywhere (never more: that would let anyone lock the owner out)
+/// to Medium; a new device, an unusual hour or an outdated browser or system to Medium unless
+/// the score is clearly the owner's.
 ///
 /// Call it only after the password was verified: assessing attempts on accounts that do not
 /// exist (always "no history") would tell an attacker which accounts exist.
@@ -344,13 +346,22 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
             &mut level,
         );
     }
-    let failures = signals.recent_failures;
-    if failures >= thresholds.medium_failures {
-        let to = if failures >= thresholds.high_failures {
+    let unsure = score.is_none_or(|s| s >= thresholds.owner_score);
+    // Failures are counted per address, and many people can share one (a carrier's CGNAT, an
+    // office, a VPN exit): they block only a sign-in that does not look like the owner's own
+    // (score and device), else they challenge, so a stranger behind the owner's address can't
+    // lock the owner out.
+    let owner_like = !unsure && !signals.new_device;
+    let failure_level = |count: u64, high: u64| {
+        if count >= high && !owner_like {
             Level::High
         } else {
             Level::Medium
-        };
+        }
+    };
+    let failures = signals.recent_failures;
+    if failures >= thresholds.medium_failures {
+        let to = failure_level(failures, thresholds.high_failures);
         raise(
             to,
             ReasonCode::RecentFailures,
@@ -371,11 +382,7 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
     }
     let accounts = signals.source_failed_accounts;
     if accounts >= thresholds.medium_source_accounts {
-        let to = if accounts >= thresholds.high_source_accounts {
-            Level::High
-        } else {
-            Level::Medium
-        };
+        let to = failure_level(accounts, thresholds.high_source_accounts);
         raise(
             to,
             ReasonCode::SourceFailures,
@@ -383,7 +390,6 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
             &mut level,
         );
     }
-    let unsure = score.is_none_or(|s| s >= thresholds.owner_score);
     let unless_owner = if unsure { Level::Medium } else { Level::Low };
     if signals.new_device {
         raise(
@@ -580,6 +586,25 @@ mod tests {
             stuffing.reasons[0].message,
             "this network recently failed to sign in to 20 accounts"
         );
+        // Behind a shared address (a carrier's CGNAT, an office) the owner's own sign-in — a
+        // usual score from a known device — is challenged, not blocked, however much strangers
+        // there fail; from a new device it is blocked.
+        for (recent, accounts) in [(10, 0), (0, 20), (1_000, 1_000)] {
+            let behind = |new_device| {
+                assess(
+                    &Signals {
+                        score: score(0.05),
+                        recent_failures: recent,
+                        source_failed_accounts: accounts,
+                        new_device,
+                        ..Signals::default()
+                    },
+                    &t,
+                )
+            };
+            assert_eq!(behind(false).action, Action::Challenge);
+            assert_eq!(behind(true).action, Action::Block);
+        }
         let custom = Thresholds::builder()
             .with_account_failures(3)
             .with_source_accounts(2, 3)
@@ -598,57 +623,44 @@ mod tests {
     }
 
     #[test]
-    fn outdated_software_counts_like_a_new_device() {
+    fn an_unusual_hour_and_outdated_software_count_like_a_new_device() {
         let t = Thresholds::default();
-        let old = vec![
+        let outdated = vec![
             Version::new("Chrome", Some("79")),
             Version::new("Windows", Some("7")),
         ];
-        let at = |value| {
-            assess(
-                &Signals {
-                    score: score(value),
-                    outdated: old.clone(),
-                    ..Signals::default()
-                },
-                &t,
-            )
-        };
-        let owner = at(0.05);
-        assert_eq!(
-            (owner.level, codes(&owner)),
-            (Level::Low, vec!["outdated_software"])
-        );
-        assert_eq!(
-            owner.reasons[0].message,
-            "an outdated browser or system: Chrome 79, Windows 7"
-        );
-        assert_eq!(at(0.5).level, Level::Medium);
-    }
-
-    #[test]
-    fn an_unusual_hour_counts_like_a_new_device() {
-        let t = Thresholds::default();
-        let at = |value| {
-            assess(
-                &Signals {
-                    score: score(value),
+        let cases = [
+            (
+                Signals {
                     unusual_hour: true,
                     ..Signals::default()
                 },
-                &t,
-            )
-        };
-        let owner = at(0.05);
-        assert_eq!(
-            (owner.level, codes(&owner)),
-            (Level::Low, vec!["unusual_hour"])
-        );
-        assert_eq!(
-            owner.reasons[0].message,
-            "at an hour this account rarely signs in"
-        );
-        assert_eq!(at(0.5).level, Level::Medium);
+                "unusual_hour",
+                "at an hour this account rarely signs in",
+            ),
+            (
+                Signals {
+                    outdated,
+                    ..Signals::default()
+                },
+                "outdated_software",
+                "an outdated browser or system: Chrome 79, Windows 7",
+            ),
+        ];
+        for (signals, code, message) in cases {
+            let at = |value| {
+                let with_score = Signals {
+                    score: score(value),
+                    ..signals.clone()
+                };
+                assess(&with_score, &t)
+            };
+            // Noted, not challenged, when the score is clearly the owner's; challenged otherwise.
+            let owner = at(0.05);
+            assert_eq!((owner.level, codes(&owner)), (Level::Low, vec![code]));
+            assert_eq!(owner.reasons[0].message, message);
+            assert_eq!(at(0.5).level, Level::Medium, "{code}");
+        }
     }
 
     #[test]
