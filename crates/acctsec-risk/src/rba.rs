@@ -74,13 +74,23 @@ pub struct RbaRecord {
 
 impl RbaRecord {
     /// Writes the record as one CSV line of the data set's schema, line break included; `-`
-    /// stands for unknown values, as in the data set.
+    /// stands for unknown values, as in the data set (so a text value of `-` or empty reads back
+    /// as unknown).
     ///
     /// # Errors
     ///
-    /// The writer's errors, and [`std::io::ErrorKind::InvalidData`] if a value holds a line
-    /// break (the data set's rows have none, and [`RbaReader`] would not read it back).
+    /// The writer's errors, and [`std::io::ErrorKind::InvalidData`] for a row [`RbaReader`]
+    /// would not read back: a value holding a line break, a round-trip time that is negative or
+    /// not finite, a time outside the years 0000 to 9999, or a line over [`MAX_RBA_LINE_BYTES`].
     pub fn write_csv<W: Write>(&self, out: &mut W) -> std::io::Result<()> {
+        let invalid = |what| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
+        if self.rtt_ms.is_some_and(|r| !(r.is_finite() && r >= 0.0)) {
+            return Err(invalid("a round-trip time that is negative or not finite"));
+        }
+        // 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, the years the reader takes.
+        if !(-62_167_219_200_000..=253_402_300_799_999).contains(&self.at.as_unix_millis()) {
+            return Err(invalid("a time outside the years 0000 to 9999"));
+        }
         let known = |v: Option<String>| v.unwrap_or_else(|| "-".to_owned());
         let at = self.at.to_string();
         let fields = [
@@ -104,10 +114,7 @@ impl RbaRecord {
         let mut line = String::with_capacity(256);
         for (i, field) in fields.iter().enumerate() {
             if field.contains(['\n', '\r']) {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "a value holds a line break",
-                ));
+                return Err(invalid("a value holds a line break"));
             }
             if i > 0 {
                 line.push(',');
@@ -119,6 +126,9 @@ impl RbaRecord {
             } else {
                 line.push_str(field);
             }
+        }
+        if line.len() > MAX_RBA_LINE_BYTES {
+            return Err(invalid("a line over the reader's limit"));
         }
         line.push('\n');
         out.write_all(line.as_bytes())

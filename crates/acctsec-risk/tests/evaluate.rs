@@ -3,8 +3,8 @@
 use std::io::Cursor;
 
 use acctsec_risk::{
-    AttackerKind, Labelled, ModelKey, RbaReader, Replay, Scorer, SyntheticLog, inject_attackers,
-    write_rba_header,
+    AttackerKind, Labelled, ModelKey, RbaReader, RbaRecord, Replay, Scorer, SyntheticLog,
+    inject_attackers, write_rba_header,
 };
 
 fn replay(log: &[Labelled]) -> acctsec_risk::Report {
@@ -90,13 +90,41 @@ fn generated_logs_are_in_the_data_set_s_schema_and_read_back_whole() {
         );
     }
     assert!(log.iter().any(|l| !l.record.success), "some typos");
-    // A value with a line break is refused rather than written as a broken row.
-    let mut broken = log[0].record.clone();
-    broken.region = Some("a\nb".to_owned());
+    // What the reader would not read back is refused rather than written as a broken row.
+    let refused = |change: &dyn Fn(&mut RbaRecord)| {
+        let mut broken = log[0].record.clone();
+        change(&mut broken);
+        let mut out = Vec::new();
+        let kind = broken.write_csv(&mut out).unwrap_err().kind();
+        (kind, out.len())
+    };
+    let invalid = (std::io::ErrorKind::InvalidData, 0);
+    assert_eq!(refused(&|r| r.region = Some("a\nb".to_owned())), invalid);
+    assert_eq!(refused(&|r| r.rtt_ms = Some(f64::NAN)), invalid);
+    assert_eq!(refused(&|r| r.rtt_ms = Some(-1.0)), invalid);
+    assert_eq!(refused(&|r| r.city = Some("x".repeat(9_000))), invalid);
     assert_eq!(
-        broken.write_csv(&mut Vec::new()).unwrap_err().kind(),
-        std::io::ErrorKind::InvalidData
+        refused(&|r| r.at = acctsec_core::Timestamp::from_unix_millis(253_402_300_800_000)),
+        invalid
     );
+    assert_eq!(
+        refused(&|r| r.at = acctsec_core::Timestamp::from_unix_millis(-62_167_219_200_001)),
+        invalid
+    );
+    // The edges of the reader's years are written and read back.
+    for ms in [-62_167_219_200_000, 253_402_300_799_999] {
+        let mut edge = log[0].record.clone();
+        edge.at = acctsec_core::Timestamp::from_unix_millis(ms);
+        let mut csv = Vec::new();
+        write_rba_header(&mut csv).unwrap();
+        edge.write_csv(&mut csv).unwrap();
+        let back = RbaReader::new(Cursor::new(csv))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(back, edge);
+    }
 }
 
 #[test]
@@ -140,6 +168,10 @@ fn attackers_are_injected_as_described() {
             }
             Some(AttackerKind::Vpn) => {
                 assert!(before.iter().any(|o| o.country == attack.country));
+                // A network someone else used in that country.
+                assert!(owners.iter().any(|o| o.record.user != attack.user
+                    && o.record.country == attack.country
+                    && o.record.asn == attack.asn));
             }
             Some(AttackerKind::Naive) => {
                 // Someone else's sign-in, whole.
