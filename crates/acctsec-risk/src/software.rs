@@ -10,25 +10,27 @@ use acctsec_core::UserAgent;
 pub const MAX_FAMILY_BYTES: usize = 64;
 
 /// A browser or operating system: its family (as uap-core names it: `Chrome`, `Mobile Safari`,
-/// `Windows`, `iOS`) and major version, if the user agent gave a numeric one.
+/// `Windows`, `iOS`) and major version as the user agent gave it (`131`, or `XP`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Version {
     family: String,
-    major: Option<u32>,
+    major: Option<String>,
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn cut(text: &str, max: usize) -> String {
+    text.get(..text.floor_char_boundary(max))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 impl Version {
-    /// A version; the family is cut to [`MAX_FAMILY_BYTES`], a major version that is not a
-    /// number (`XP`) is kept as unknown.
+    /// A version; the family is cut to [`MAX_FAMILY_BYTES`] and the major version to 16 bytes.
     #[must_use]
     pub fn new(family: &str, major: Option<&str>) -> Self {
-        let family = family
-            .get(..family.floor_char_boundary(MAX_FAMILY_BYTES))
-            .unwrap_or_default()
-            .to_owned();
         Self {
-            family,
-            major: major.and_then(|m| m.parse().ok()),
+            family: cut(family, MAX_FAMILY_BYTES),
+            major: major.map(|m| cut(m, 16)),
         }
     }
 
@@ -38,16 +40,22 @@ impl Version {
         &self.family
     }
 
-    /// The major version.
+    /// The major version as given.
     #[must_use]
-    pub const fn major(&self) -> Option<u32> {
-        self.major
+    pub fn major_text(&self) -> Option<&str> {
+        self.major.as_deref()
+    }
+
+    /// The major version, if it is a number.
+    #[must_use]
+    pub fn major(&self) -> Option<u32> {
+        self.major.as_deref().and_then(|m| m.parse().ok())
     }
 }
 
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.major {
+        match &self.major {
             Some(major) => write!(f, "{} {major}", self.family),
             None => f.write_str(&self.family),
         }
@@ -70,20 +78,23 @@ pub trait UserAgentParser {
     fn parse(&self, user_agent: &UserAgent) -> Software;
 }
 
-/// The oldest major versions still considered current, per browser and system family; a family
-/// not listed is never called outdated. A user agent is what the client says it is, so this is a
-/// signal (attack tools often send old or odd ones), never proof.
+/// The oldest major versions still considered current, per browser and system family, and
+/// retired families or named versions (`IE`; `Windows XP`) that are outdated whatever the number;
+/// a family not listed is never called outdated. A user agent is what the client says it is, so
+/// this is a signal (attack tools often send old or odd ones), never proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MinimumVersions {
     browsers: Vec<(String, u32)>,
     systems: Vec<(String, u32)>,
+    retired: Vec<(String, Option<String>)>,
 }
 
 impl Default for MinimumVersions {
     /// Versions over about two years old at this release (late 2026): Chromium-based browsers
     /// before 120 (December 2023), Firefox before 115 (the July 2023 ESR), Safari before 16,
-    /// Samsung Internet before 23, any Internet Explorer; Windows before 10, iOS before 16,
-    /// Android before 10. Hosts should move them on as browsers do.
+    /// Samsung Internet before 23, any Internet Explorer; Windows before 10 (with uap-core's
+    /// named versions: 95, 98, 2000, ME, NT, CE, XP, Vista), iOS before 16, Android before 10.
+    /// Hosts should move them on as browsers do.
     fn default() -> Self {
         let browsers = [
             ("Chrome", 120),
@@ -100,13 +111,20 @@ impl Default for MinimumVersions {
             ("Safari", 16),
             ("Mobile Safari", 16),
             ("Samsung Internet", 23),
-            ("IE", u32::MAX),
         ];
         let systems = [("Windows", 10), ("iOS", 16), ("Android", 10)];
         let own = |(family, major): (&str, u32)| (family.to_owned(), major);
+        let windows = ["95", "98", "2000", "ME", "NT", "CE", "XP", "Vista"];
         Self {
             browsers: browsers.into_iter().map(own).collect(),
             systems: systems.into_iter().map(own).collect(),
+            retired: std::iter::once(("IE".to_owned(), None))
+                .chain(
+                    windows
+                        .into_iter()
+                        .map(|v| ("Windows".to_owned(), Some(v.to_owned()))),
+                )
+                .collect(),
         }
     }
 }
@@ -118,7 +136,19 @@ impl MinimumVersions {
         Self {
             browsers: Vec::new(),
             systems: Vec::new(),
+            retired: Vec::new(),
         }
+    }
+
+    /// Calls a browser or system family outdated whatever its version (`major: None`, as for
+    /// `IE`), or one named major version of it (`Some("XP")` for `Windows`).
+    #[must_use]
+    pub fn with_retired(mut self, family: &str, major: Option<&str>) -> Self {
+        let entry = (family.to_owned(), major.map(str::to_owned));
+        if !self.retired.contains(&entry) {
+            self.retired.push(entry);
+        }
+        self
     }
 
     /// Sets the oldest current major version of a browser family (replacing any earlier one).
@@ -142,9 +172,14 @@ impl MinimumVersions {
         let old = |list: &[(String, u32)], v: &Option<Version>| {
             v.as_ref()
                 .filter(|v| {
-                    list.iter().any(|(family, minimum)| {
+                    let retired = self.retired.iter().any(|(family, major)| {
+                        family == v.family()
+                            && major.as_deref().is_none_or(|m| Some(m) == v.major_text())
+                    });
+                    let below = list.iter().any(|(family, minimum)| {
                         family == v.family() && v.major().is_some_and(|m| m < *minimum)
-                    })
+                    });
+                    retired || below
                 })
                 .cloned()
         };
@@ -263,8 +298,23 @@ mod tests {
             names(&software(("Mobile Safari", "15"), ("iOS", "15"))),
             ["Mobile Safari 15", "iOS 15"]
         );
+        // Retired families and named versions, whatever the number.
+        assert_eq!(
+            names(&software(("IE", "11"), ("Windows", "XP"))),
+            ["IE 11", "Windows XP"]
+        );
+        assert_eq!(
+            names(&software(("Chrome", "131"), ("Windows", "2000"))),
+            ["Windows 2000"]
+        );
+        let no_version = Software {
+            browser: Some(Version::new("IE", None)),
+            os: Some(Version::new("Windows", None)),
+        };
+        assert_eq!(names(&no_version), ["IE"]);
         // Unknown families and versions are never called outdated.
-        assert!(names(&software(("Lynx", "2"), ("Windows", "XP"))).is_empty());
+        assert!(names(&software(("Lynx", "2"), ("Windows", "11"))).is_empty());
+        assert!(names(&software(("Chrome", "beta"), ("Android", "x"))).is_empty());
         assert!(names(&Software::default()).is_empty());
         let custom = MinimumVersions::none()
             .with_browser("Lynx", 3)
@@ -285,7 +335,17 @@ mod tests {
         // Family names are bounded.
         let long = "x".repeat(1000);
         assert_eq!(Version::new(&long, None).family().len(), MAX_FAMILY_BYTES);
-        assert_eq!(Version::new("Windows", Some("XP")).to_string(), "Windows");
+        assert_eq!(
+            Version::new("Windows", Some("XP")).to_string(),
+            "Windows XP"
+        );
+        assert_eq!(Version::new("Windows", Some("XP")).major(), None);
+        assert_eq!(
+            MinimumVersions::none()
+                .with_retired("Lynx", None)
+                .with_retired("Lynx", None),
+            MinimumVersions::none().with_retired("Lynx", None)
+        );
     }
 
     #[cfg(feature = "ua-parser")]
@@ -318,6 +378,16 @@ mod tests {
             parse("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"),
             some("Firefox 133", "Linux")
         );
+        // What attack tools still send: Internet Explorer 8 on Windows XP.
+        let xp = parser.parse(&UserAgent::new(
+            "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1; Trident/4.0)",
+        ));
+        let outdated: Vec<String> = MinimumVersions::default()
+            .outdated(&xp)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(outdated, ["IE 8", "Windows XP"]);
         // What the rules do not know is no software at all ("Other" in uap-core's words).
         assert_eq!(
             parse("curl/8.5.0 (unknown)"),
