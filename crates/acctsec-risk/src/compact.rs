@@ -27,8 +27,10 @@ const fn slots(feature: Feature) -> Range<usize> {
 
 /// A secret key for the model's value hashes. Profiles hold only keyed hashes of addresses and
 /// user agents, so without the key a leaked profile can't be searched for an address (there are
-/// only 2^32 IPv4 addresses to try). Keep it with the host's other secrets; a new key starts the
-/// model afresh. Wiped on drop; `Debug` shows nothing of it.
+/// only 2^32 IPv4 addresses to try). Keep it with the host's other secrets. A new key makes every
+/// stored [`UserModel`] meaningless (its values never match again, so each attempt would look new
+/// in every way): when rotating it, start each account's model afresh with an empty one, and the
+/// population with a new [`Population`]. Wiped on drop; `Debug` shows nothing of it.
 pub struct ModelKey([u8; 16]);
 
 impl ModelKey {
@@ -66,7 +68,8 @@ impl fmt::Debug for Hashed {
 const DEPTH: usize = 4;
 
 /// A count-min sketch with conservative update: estimates are never below the true count and
-/// exceed it by at most `e / width` of everything added, with probability `1 - e^-4`.
+/// exceed it by at most `e / width` of everything added to the sketch, with probability
+/// `1 - e^-4`.
 #[derive(Clone, PartialEq, Eq)]
 struct CountMin {
     width: usize,
@@ -123,7 +126,9 @@ pub const SKETCH_WIDTH_LOG2: Range<u32> = 8..27;
 /// count-min sketches, and how many distinct values each lower level has.
 ///
 /// Error, documented: a count is never underestimated and is overestimated by at most `e / w` of
-/// all sign-ins with probability `1 - e^-4` (with `w` the sketch width); the first level's counts
+/// everything added to its sketch with probability `1 - e^-4` (with `w` the sketch width; each
+/// sign-in adds 2 to the first-level sketch and 5 to the lower-level one, so for `N` sign-ins
+/// that is `2eN / w` and `5eN / w`); the first level's counts
 /// enter the score only through a term at most `0.6 · count / sign-ins`, so a small excess moves
 /// scores little. A value's first sighting is recognised when its estimate was zero, so distinct
 /// counts can only be undercounted, and only once the lower-level sketch fills up (far beyond the
@@ -291,7 +296,9 @@ impl Population {
         self.logins
     }
 
-    /// Users learned (each counted when its model learned its first sign-in).
+    /// Users learned: each counted when its model learns a sign-in while empty, so a model
+    /// emptied by its age window, or lost and started again, counts once more (the user-share
+    /// term then slightly overstates the population).
     #[must_use]
     pub const fn users(&self) -> u64 {
         self.users
@@ -311,6 +318,8 @@ pub const USER_MODEL_CAPS: [usize; SLOTS] = [16, 8, 8, 8, 8, 4, 4];
 pub const MAX_USER_MODEL_ENCODED_BYTES: usize = 1 + SLOTS + 56 * ENTRY_BYTES + 24 * 2;
 const ENTRY_BYTES: usize = 16;
 const USER_MODEL_VERSION: u8 = 1;
+/// The last day a stored value may carry: 9999-12-31, as days since 1970.
+const MAX_DAY: u32 = 2_932_896;
 /// Days a [`UserModel`] keeps a value it has not seen since: 180 (six months suffice, per
 /// Wiefling et al.). Learning a sign-in drops values older than this before the new one.
 pub const USER_MODEL_WINDOW_DAYS: u32 = 180;
@@ -345,7 +354,9 @@ impl fmt::Debug for UserModel {
 }
 
 fn day_of(at: Timestamp) -> u32 {
-    u32::try_from(at.as_unix_millis().div_euclid(86_400_000).max(0)).unwrap_or(u32::MAX)
+    u32::try_from(at.as_unix_millis().div_euclid(86_400_000).max(0))
+        .unwrap_or(MAX_DAY)
+        .min(MAX_DAY)
 }
 
 fn hour_of(at: Timestamp) -> usize {
@@ -453,7 +464,8 @@ impl UserModel {
     /// # Errors
     ///
     /// [`Error::Invalid`] if the bytes are not a model of this format: another version, a level
-    /// over its cap, a repeated value, a zero count, truncated or with trailing bytes.
+    /// over its cap, a repeated value, a zero count, a day after 9999, truncated or with trailing
+    /// bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let bad = |reason| Error::Invalid("user model", reason);
         if bytes.len() > MAX_USER_MODEL_ENCODED_BYTES {
@@ -485,6 +497,10 @@ impl UserModel {
                 };
                 if entry.count == 0 {
                     return Err(bad("zero count"));
+                }
+                // A day far in the future would keep a value past every age window.
+                if entry.day > MAX_DAY {
+                    return Err(bad("bad day"));
                 }
                 if table.iter().any(|e| e.hash == entry.hash) {
                     return Err(bad("repeated value"));
@@ -641,12 +657,15 @@ mod tests {
         zero[1 + 1 + 8..1 + 1 + 12].fill(0);
         let mut too_many = good.clone();
         too_many[1] = 17;
+        let mut future = good.clone();
+        future[1 + 1 + 12..1 + 1 + 16].copy_from_slice(&(MAX_DAY + 1).to_le_bytes());
         let mut trailing = good.clone();
         trailing.push(0);
         for (bytes, reason) in [
             (version, "unknown format version"),
             (zero, "zero count"),
             (too_many, "too many values"),
+            (future, "bad day"),
             (trailing, "trailing bytes"),
             (good[..good.len() - 1].to_vec(), "truncated"),
             (vec![0; MAX_USER_MODEL_ENCODED_BYTES + 1], "too large"),

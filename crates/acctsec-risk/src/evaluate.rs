@@ -186,6 +186,9 @@ fn share(scores: &[f64], pred: impl Fn(f64) -> bool) -> f64 {
 /// would challenge too many because of ties, the tied attempts are challenged at random in the
 /// proportion that meets `fpr`, as a scorer with ties (the new-IP baseline) can be deployed.
 fn tpr_at(legit: &[f64], attacks: &[f64], fpr: f64) -> f64 {
+    if legit.is_empty() || attacks.is_empty() {
+        return f64::NAN;
+    }
     let budget = fpr * legit.len() as f64;
     let Some(&threshold) = legit.get(budget.floor() as usize) else {
         return share(attacks, |_| true);
@@ -227,7 +230,8 @@ pub struct KindMetrics {
     pub attempts: usize,
     /// Area under the ROC curve.
     pub auc: f64,
-    /// Attacks caught when at most 0.1% of owners' sign-ins are challenged.
+    /// Attacks caught when at most 0.1% of owners' sign-ins are challenged (NaN without owners'
+    /// sign-ins, as is the AUC).
     pub tpr_at_0_1_fpr: f64,
     /// Attacks caught when at most 1% of owners' sign-ins are challenged.
     pub tpr_at_1_fpr: f64,
@@ -335,5 +339,9 @@ mod tests {
         assert_eq!(tpr_at(&binary_legit, &[1.0], 1.0), 1.0);
         assert_eq!(share(&[0.0, 1.0, 2.0, 3.0], |s| s >= 2.0), 0.5);
         assert!(auc(&[], &[1.0]).is_nan());
+        assert!(
+            tpr_at(&[], &[1.0], 0.01).is_nan(),
+            "no owners: no rate to meet"
+        );
     }
 }

@@ -31,7 +31,8 @@ pub use model::{Feature, History, MAX_OBSERVATION_VALUE_BYTES, Observation, Risk
 pub use profile::{MAX_PROFILE_COUNTRIES, MAX_PROFILE_DEVICES, MAX_PROFILE_ENCODED_BYTES, Profile};
 pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord, write_rba_header};
 pub use simulate::{
-    AttackerKind, Labelled, MAX_SYNTHETIC_DAYS, MAX_SYNTHETIC_USERS, SyntheticLog, inject_attackers,
+    AttackerKind, Labelled, MAX_SYNTHETIC_ATTACKS, MAX_SYNTHETIC_DAYS, MAX_SYNTHETIC_RECORDS,
+    MAX_SYNTHETIC_USERS, SyntheticLog, inject_attackers,
 };
 #[cfg(feature = "ua-parser")]
 pub use software::UapParser;

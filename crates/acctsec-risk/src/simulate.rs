@@ -305,6 +305,11 @@ fn weighted<T: Copy>(rng: &mut SplitMix, items: &[(T, u64)]) -> Option<T> {
 pub const MAX_SYNTHETIC_USERS: u32 = 1_000_000;
 /// See [`MAX_SYNTHETIC_USERS`].
 pub const MAX_SYNTHETIC_DAYS: u32 = 3_650;
+/// The most attacks of each kind a [`SyntheticLog`] adds.
+pub const MAX_SYNTHETIC_ATTACKS: u32 = 1_000_000;
+/// The most owners' attempts a [`SyntheticLog`] generates (about 8 GiB of records): owners past
+/// it are left out.
+pub const MAX_SYNTHETIC_RECORDS: usize = 50_000_000;
 
 /// A seeded generator of realistic sign-in logs in the RBA data set's schema, for tests and
 /// evaluation. Owners live in twelve countries (weighted by population online); each has a home
@@ -361,9 +366,10 @@ impl SyntheticLog {
         self
     }
 
-    /// How many attacks of each simulated kind [`inject_attackers`] adds.
-    pub const fn attacks_per_kind(mut self, attacks: u32) -> Self {
-        self.attacks_per_kind = attacks;
+    /// How many attacks of each simulated kind [`inject_attackers`] adds (at most
+    /// [`MAX_SYNTHETIC_ATTACKS`]).
+    pub fn attacks_per_kind(mut self, attacks: u32) -> Self {
+        self.attacks_per_kind = attacks.min(MAX_SYNTHETIC_ATTACKS);
         self
     }
 
@@ -374,6 +380,9 @@ impl SyntheticLog {
         let owners: Vec<Owner> = (0..self.users).map(|i| owner(&mut rng, i)).collect();
         let mut log = Vec::new();
         for owner in &owners {
+            if log.len() >= MAX_SYNTHETIC_RECORDS {
+                break;
+            }
             for day in 0..self.days {
                 for _ in 0..rng.poisson(owner.rate) {
                     sign_in(&mut rng, owner, day, &mut log);
@@ -523,14 +532,17 @@ fn fresh_address(rng: &mut SplitMix, near: IpAddr) -> IpAddr {
 /// Each attack hits an owner chosen uniformly among those with at least three successful
 /// sign-ins, at a random time one to 48 hours after one of their sign-ins (never their first
 /// two), with the right password:
-/// - naive: the address, network, country and browser of a sign-in by someone else;
-/// - VPN: the victim's country; the network of someone else's sign-in in that country and a new
-///   address in it; the browser of someone else's sign-in;
+/// - naive: the address, network, place and browser of a sign-in by someone else;
+/// - VPN: the victim's country; another network in it (of someone else's sign-in there) and a
+///   new address in that network; the browser of someone else's sign-in;
 /// - targeted: the victim's country, network and browser, exactly as in that sign-in; a new
 ///   address in their network.
 ///
-/// The same seed gives the same attacks.
+/// An attack whose donor sign-ins can't be found (a log with too few owners, or a country with
+/// one network) is left out. The same seed gives the same attacks.
 pub fn inject_attackers(log: &mut Vec<Labelled>, per_kind: u32, seed: u64) {
+    // In time order first, so "their first two sign-ins" means the earliest two.
+    sort_and_index(log);
     let mut rng = SplitMix(seed);
     let owners_logins = {
         let mut by_user: HashMap<i64, Vec<usize>> = HashMap::new();
@@ -544,6 +556,12 @@ pub fn inject_attackers(log: &mut Vec<Labelled>, per_kind: u32, seed: u64) {
         victims
     };
     let legit: Vec<usize> = owners_logins.iter().flatten().copied().collect();
+    let mut by_country: HashMap<Option<CountryCode>, Vec<usize>> = HashMap::new();
+    for &i in &legit {
+        if let Some(l) = log.get(i) {
+            by_country.entry(l.record.country).or_default().push(i);
+        }
+    }
     if owners_logins.is_empty() {
         return;
     }
@@ -563,22 +581,30 @@ pub fn inject_attackers(log: &mut Vec<Labelled>, per_kind: u32, seed: u64) {
             let mut attack = victim.clone();
             // The attacker keeps their own hours, not the victim's.
             let delay = 3_600_000 + rng.below(47 * 3_600_000) as i64;
-            attack.at = Timestamp::from_unix_millis(victim.at.as_unix_millis() + delay);
+            attack.at =
+                Timestamp::from_unix_millis(victim.at.as_unix_millis().saturating_add(delay));
             attack.success = true;
             attack.attack_ip = true;
             attack.account_takeover = true;
             attack.rtt_ms = Some((20.0 + 280.0 * rng.unit()).round());
-            let someone_else = |rng: &mut SplitMix, pred: &dyn Fn(&RbaRecord) -> bool| {
-                for _ in 0..64 {
-                    let other = legit.get(rng.index(legit.len())).and_then(|&i| log.get(i));
-                    if let Some(other) = other
-                        && other.record.user != victim.user
-                        && pred(&other.record)
-                    {
-                        return Some(other.record.clone());
+            let someone_else =
+                |rng: &mut SplitMix, from: &[usize], pred: &dyn Fn(&RbaRecord) -> bool| {
+                    for _ in 0..256 {
+                        let other = from.get(rng.index(from.len())).and_then(|&i| log.get(i));
+                        if let Some(other) = other
+                            && other.record.user != victim.user
+                            && pred(&other.record)
+                        {
+                            return Some(other.record.clone());
+                        }
                     }
-                }
-                None
+                    None
+                };
+            let copy_place = |attack: &mut RbaRecord, from: &RbaRecord| {
+                attack.asn = from.asn;
+                attack.country = from.country;
+                attack.region.clone_from(&from.region);
+                attack.city.clone_from(&from.city);
             };
             let copy_browser = |attack: &mut RbaRecord, from: &RbaRecord| {
                 attack.user_agent = from.user_agent.clone();
@@ -586,29 +612,32 @@ pub fn inject_attackers(log: &mut Vec<Labelled>, per_kind: u32, seed: u64) {
                 attack.os.clone_from(&from.os);
                 attack.device_type.clone_from(&from.device_type);
             };
-            match kind {
-                AttackerKind::Naive => {
-                    if let Some(other) = someone_else(&mut rng, &|_| true) {
-                        attack.ip = other.ip;
-                        attack.asn = other.asn;
-                        attack.country = other.country;
-                        copy_browser(&mut attack, &other);
-                    }
-                }
+            // An attack whose donors can't be found (too few other owners) is left out rather
+            // than made of the victim's own values.
+            let made = match kind {
+                AttackerKind::Naive => someone_else(&mut rng, &legit, &|_| true).map(|other| {
+                    attack.ip = other.ip;
+                    copy_place(&mut attack, &other);
+                    copy_browser(&mut attack, &other);
+                }),
                 AttackerKind::Vpn => {
-                    let country = victim.country;
-                    let network = someone_else(&mut rng, &|r| r.country == country);
-                    if let Some(network) = network {
-                        attack.asn = network.asn;
+                    let (country, asn) = (victim.country, victim.asn);
+                    let local = by_country.get(&country).map_or(&[][..], Vec::as_slice);
+                    let network = someone_else(&mut rng, local, &|r| r.asn != asn);
+                    let browser = someone_else(&mut rng, &legit, &|_| true);
+                    network.zip(browser).map(|(network, browser)| {
                         attack.ip = fresh_address(&mut rng, network.ip);
-                    }
-                    if let Some(other) = someone_else(&mut rng, &|_| true) {
-                        copy_browser(&mut attack, &other);
-                    }
+                        copy_place(&mut attack, &network);
+                        copy_browser(&mut attack, &browser);
+                    })
                 }
                 AttackerKind::Targeted | AttackerKind::Labelled => {
                     attack.ip = fresh_address(&mut rng, victim.ip);
+                    Some(())
                 }
+            };
+            if made.is_none() {
+                continue;
             }
             attacks.push(Labelled {
                 record: attack,
