@@ -185,6 +185,39 @@ proptest! {
             prop_assert_eq!(history.clone().score(&user, &obs), first);
         }
     }
+
+    /// The bounded model too, on any strings, any times (out of order, far past or future) and
+    /// any sketch width, including ones small enough to collide.
+    #[test]
+    fn bounded_scores_are_finite_and_deterministic(
+        logins in prop::collection::vec((0_usize..5, prop::collection::vec(".{0,12}", 7), any::<i64>()), 1..60),
+        attempt in prop::collection::vec(".{0,600}", 7),
+        who in 0_usize..6,
+        widths in (8_u32..12, 8_u32..12),
+    ) {
+        let mut population = Population::with_widths(ModelKey::new([5; 16]), widths.0, widths.1).unwrap();
+        let mut models = vec![UserModel::default(); 6];
+        for (user, values, at) in &logins {
+            let hashed = population.hash(
+                [&values[0], &values[1], &values[2]],
+                [&values[3], &values[4], &values[5], &values[6]],
+            );
+            population.learn(&mut models[*user], &hashed, Timestamp::from_unix_millis(*at));
+        }
+        let hashed = population.hash(
+            [&attempt[0], &attempt[1], &attempt[2]],
+            [&attempt[3], &attempt[4], &attempt[5], &attempt[6]],
+        );
+        let model = &models[who];
+        let first = population.score(model, &hashed);
+        prop_assert_eq!(first.is_some(), model.logins() > 0);
+        if let Some(score) = first {
+            prop_assert!(score.ln().is_finite() && score.value() > 0.0, "{:?}", score);
+            prop_assert_eq!(population.score(model, &hashed), first);
+            let stored = UserModel::from_bytes(&model.to_bytes()).unwrap();
+            prop_assert_eq!(population.score(&stored, &hashed), first);
+        }
+    }
 }
 
 #[test]
