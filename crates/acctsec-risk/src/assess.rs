@@ -114,7 +114,11 @@ pub struct Signals {
     ///
     /// [`UserModel::unusual_hour`]: crate::UserModel::unusual_hour
     pub unusual_hour: bool,
-    /// Whether the address belongs to an anonymiser or a hosting provider.
+    /// Whether the address belongs to an anonymiser or a hosting provider
+    /// ([`Reputation::is_anonymising`] from the host's [`NetworkReputation`]).
+    ///
+    /// [`Reputation::is_anonymising`]: crate::Reputation::is_anonymising
+    /// [`NetworkReputation`]: crate::NetworkReputation
     pub anonymising_network: bool,
     /// The outdated browser or system the user agent names ([`MinimumVersions::outdated`]).
     ///

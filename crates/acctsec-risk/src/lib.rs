@@ -9,6 +9,7 @@ mod geo;
 mod model;
 mod profile;
 mod rba;
+mod reputation;
 mod simulate;
 mod software;
 mod travel;
@@ -30,6 +31,7 @@ pub use geo::{CountryCode, Geo, GeoLookup, Location};
 pub use model::{Feature, History, MAX_OBSERVATION_VALUE_BYTES, Observation, RiskScore};
 pub use profile::{MAX_PROFILE_COUNTRIES, MAX_PROFILE_DEVICES, MAX_PROFILE_ENCODED_BYTES, Profile};
 pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord, write_rba_header};
+pub use reputation::{MAX_REPUTATION_RANGES, NetworkReputation, RangeReputation, Reputation};
 pub use simulate::{
     AttackerKind, Labelled, MAX_SYNTHETIC_ATTACKS, MAX_SYNTHETIC_DAYS, MAX_SYNTHETIC_RECORDS,
     MAX_SYNTHETIC_USERS, SyntheticLog, inject_attackers,
