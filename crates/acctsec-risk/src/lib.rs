@@ -4,6 +4,7 @@
 mod account;
 mod assess;
 mod compact;
+mod engine;
 mod evaluate;
 mod geo;
 mod model;
@@ -26,6 +27,7 @@ pub use compact::{
     MIN_HOUR_HISTORY, ModelKey, Population, SKETCH_WIDTH_LOG2, USER_MODEL_CAPS,
     USER_MODEL_WINDOW_DAYS, UserModel,
 };
+pub use engine::{Attempt, Checked, Engine, Failures};
 pub use evaluate::{KindMetrics, Replay, Report, Scorer, ScorerReport};
 pub use geo::{CountryCode, Geo, GeoLookup, Location};
 pub use model::{Feature, History, MAX_OBSERVATION_VALUE_BYTES, Observation, RiskScore};

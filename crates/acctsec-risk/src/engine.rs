@@ -1,0 +1,296 @@
+//! [`Engine`]: one sign-in attempt in, an [`Assessment`] out — the host's geolocation, network
+//! reputation and user-agent parser, the population model and the account's stored
+//! [`AccountRisk`], joined in one call.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use acctsec_core::{DeviceId, Timestamp, UserAgent};
+
+use crate::account::AccountRisk;
+use crate::assess::{Assessment, Thresholds, assess};
+use crate::compact::{Hashed, Population};
+use crate::geo::{Geo, GeoLookup};
+use crate::reputation::NetworkReputation;
+use crate::software::{MinimumVersions, Software, UserAgentParser};
+
+/// Failed attempts the sign-in flow's throttle counters hold for this attempt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Failures {
+    /// Recently, on this account from this source.
+    pub this_source: u64,
+    /// Recently, on this account from anywhere.
+    pub account: u64,
+    /// Distinct accounts this source recently failed on.
+    pub source_accounts: u64,
+}
+
+impl Failures {
+    /// The three counts.
+    #[must_use]
+    pub const fn new(this_source: u64, account: u64, source_accounts: u64) -> Self {
+        Self {
+            this_source,
+            account,
+            source_accounts,
+        }
+    }
+}
+
+/// One sign-in attempt whose password was right: what the request showed.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Attempt<'a> {
+    /// When.
+    pub at: Timestamp,
+    /// The client's address.
+    pub ip: IpAddr,
+    /// The raw user agent (bounded by its type).
+    pub user_agent: &'a UserAgent,
+    /// The device cookie, if the client sent one.
+    pub device: Option<&'a DeviceId>,
+    /// The throttle counters.
+    pub failures: Failures,
+}
+
+impl<'a> Attempt<'a> {
+    /// An attempt with no device cookie and no failures counted.
+    #[must_use]
+    pub const fn new(at: Timestamp, ip: IpAddr, user_agent: &'a UserAgent) -> Self {
+        Self {
+            at,
+            ip,
+            user_agent,
+            device: None,
+            failures: Failures {
+                this_source: 0,
+                account: 0,
+                source_accounts: 0,
+            },
+        }
+    }
+
+    /// With the device cookie.
+    #[must_use]
+    pub const fn with_device(mut self, device: &'a DeviceId) -> Self {
+        self.device = Some(device);
+        self
+    }
+
+    /// With the throttle counters.
+    #[must_use]
+    pub const fn with_failures(mut self, failures: Failures) -> Self {
+        self.failures = failures;
+        self
+    }
+}
+
+/// An assessed attempt: the verdict, and what [`Engine::learn`] needs if the sign-in goes
+/// through. `Debug` shows the verdict only.
+#[must_use]
+pub struct Checked {
+    /// The verdict.
+    pub assessment: Assessment,
+    hashed: Hashed,
+    geo: Geo,
+    at: Timestamp,
+    device: Option<DeviceId>,
+}
+
+impl fmt::Debug for Checked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Checked")
+            .field("assessment", &self.assessment)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The risk engine of a service: the population model and the host's plug points, with the
+/// thresholds and minimum versions. Each plug point is optional; without one, its features are
+/// unknown (an empty value the model learns like any other) and its signals never fire.
+///
+/// The user-agent levels are the raw string, the browser and the OS as `family major` from the
+/// parser, and a device type (`mobile` for iOS, Android and other phone systems, `desktop` for
+/// Windows, macOS, Linux and ChromeOS, else unknown).
+///
+/// ```
+/// use acctsec_core::{DeviceId, Timestamp, UserAgent, UserId};
+/// use acctsec_risk::{AccountRisk, Action, Attempt, Engine, ModelKey, Population};
+///
+/// let mut engine = Engine::new(Population::new(ModelKey::new([7; 16])));
+/// let mut state = AccountRisk::new(&UserId::from(42_u64));
+/// let ua = UserAgent::new("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0");
+/// let laptop = DeviceId::new("d-5f1c2a9e7b3d4c60a1b2")?;
+/// for day in 0..20 {
+///     let attempt = Attempt::new(Timestamp::from_unix_secs(day * 86_400), "192.0.2.10".parse()?, &ua)
+///         .with_device(&laptop);
+///     let checked = engine.check(&state, &attempt);
+///     // The first sign-in has no history: Medium; the flow asks for a code, then learns it.
+///     engine.learn(&mut state, &checked);
+/// }
+/// let usual = Attempt::new(Timestamp::from_unix_secs(20 * 86_400), "192.0.2.10".parse()?, &ua)
+///     .with_device(&laptop);
+/// assert_eq!(engine.check(&state, &usual).assessment.action, Action::Allow);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Engine {
+    population: Population,
+    geo: Option<Box<dyn GeoLookup>>,
+    reputation: Option<Box<dyn NetworkReputation>>,
+    parser: Option<Box<dyn UserAgentParser + Send + Sync>>,
+    minimums: MinimumVersions,
+    thresholds: Thresholds,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("population", &self.population)
+            .field("geo", &self.geo.is_some())
+            .field("reputation", &self.reputation.is_some())
+            .field("parser", &self.parser.is_some())
+            .field("thresholds", &self.thresholds)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The device type the OS family suggests.
+fn device_type(os: Option<&str>) -> &'static str {
+    match os {
+        Some(
+            "iOS" | "Android" | "Windows Phone" | "BlackBerry OS" | "KaiOS" | "HarmonyOS"
+            | "Symbian OS" | "Firefox OS",
+        ) => "mobile",
+        Some("Windows" | "Mac OS X" | "Linux" | "Ubuntu" | "Fedora" | "Chrome OS" | "FreeBSD") => {
+            "desktop"
+        }
+        _ => "",
+    }
+}
+
+impl Engine {
+    /// An engine over `population`, with no plug points, the default minimum versions and
+    /// thresholds.
+    #[must_use]
+    pub fn new(population: Population) -> Self {
+        Self {
+            population,
+            geo: None,
+            reputation: None,
+            parser: None,
+            minimums: MinimumVersions::default(),
+            thresholds: Thresholds::default(),
+        }
+    }
+
+    /// With the host's geolocation.
+    #[must_use]
+    pub fn with_geo(mut self, geo: impl GeoLookup + 'static) -> Self {
+        self.geo = Some(Box::new(geo));
+        self
+    }
+
+    /// With the host's network reputation.
+    #[must_use]
+    pub fn with_reputation(mut self, reputation: impl NetworkReputation + 'static) -> Self {
+        self.reputation = Some(Box::new(reputation));
+        self
+    }
+
+    /// With a user-agent parser.
+    #[must_use]
+    pub fn with_parser(mut self, parser: impl UserAgentParser + Send + Sync + 'static) -> Self {
+        self.parser = Some(Box::new(parser));
+        self
+    }
+
+    /// With other minimum versions.
+    #[must_use]
+    pub fn with_minimums(mut self, minimums: MinimumVersions) -> Self {
+        self.minimums = minimums;
+        self
+    }
+
+    /// With other thresholds.
+    #[must_use]
+    pub const fn with_thresholds(mut self, thresholds: Thresholds) -> Self {
+        self.thresholds = thresholds;
+        self
+    }
+
+    /// The population model (to store it, or read its size).
+    #[must_use]
+    pub const fn population(&self) -> &Population {
+        &self.population
+    }
+
+    /// Assesses `attempt` against the account's stored `state`. Call it only after the password
+    /// was verified: assessing attempts on accounts that do not exist would tell an attacker
+    /// which exist.
+    pub fn check(&self, state: &AccountRisk, attempt: &Attempt<'_>) -> Checked {
+        let geo = self
+            .geo
+            .as_ref()
+            .and_then(|g| g.lookup(attempt.ip))
+            .unwrap_or_default();
+        let software = self
+            .parser
+            .as_ref()
+            .map(|p| p.parse(attempt.user_agent))
+            .unwrap_or_default();
+        let hashed = self.hash(attempt, &geo, &software);
+        let mut signals = state.profile.signals(
+            geo.country,
+            attempt.device,
+            geo.location.as_ref(),
+            attempt.at,
+        );
+        signals.score = self.population.score(&state.model, &hashed);
+        signals.unusual_hour = state.model.unusual_hour(attempt.at);
+        signals.outdated = self.minimums.outdated(&software);
+        signals.anonymising_network = self
+            .reputation
+            .as_ref()
+            .is_some_and(|r| r.reputation(attempt.ip).is_anonymising());
+        signals.recent_failures = attempt.failures.this_source;
+        signals.account_failures = attempt.failures.account;
+        signals.source_failed_accounts = attempt.failures.source_accounts;
+        Checked {
+            assessment: assess(&signals, &self.thresholds),
+            hashed,
+            geo,
+            at: attempt.at,
+            device: attempt.device.cloned(),
+        }
+    }
+
+    /// Learns a checked attempt that became a successful sign-in (after any challenge was
+    /// passed): into the population, the account's model and its profile (the device cookie as
+    /// a salted digest).
+    pub fn learn(&mut self, state: &mut AccountRisk, checked: &Checked) {
+        self.population
+            .learn(&mut state.model, &checked.hashed, checked.at);
+        state.profile.learn(
+            checked.geo.country,
+            checked.device.as_ref(),
+            checked.geo.location,
+            checked.at,
+        );
+    }
+
+    fn hash(&self, attempt: &Attempt<'_>, geo: &Geo, software: &Software) -> Hashed {
+        let ip = attempt.ip.to_string();
+        let asn = geo.asn.map(|a| a.to_string()).unwrap_or_default();
+        let country = geo.country.map(|c| c.to_string()).unwrap_or_default();
+        let name = |v: &Option<crate::software::Version>| {
+            v.as_ref().map(ToString::to_string).unwrap_or_default()
+        };
+        let (browser, os) = (name(&software.browser), name(&software.os));
+        let device = device_type(software.os.as_ref().map(crate::software::Version::family));
+        self.population.hash(
+            [&ip, &asn, &country],
+            [attempt.user_agent.as_str(), &browser, &os, device],
+        )
+    }
+}

@@ -1,0 +1,220 @@
+//! The engine end to end: the host's plug points, the population model and an account's stored
+//! state, one sign-in at a time.
+
+// Test code: unwrapping is how a test fails.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use acctsec_core::{DeviceId, Timestamp, UserAgent, UserId};
+use acctsec_risk::{
+    AccountRisk, Action, Attempt, CountryCode, Engine, Failures, Geo, GeoLookup, Level, Location,
+    ModelKey, Population, RangeReputation, SyntheticLog,
+};
+
+/// The host's geolocation, as a table (a real host wires in its licensed database); the synthetic
+/// log's 10.n.x.y addresses are network n, in one of four countries.
+struct Table(HashMap<IpAddr, (&'static str, u32, f64, f64)>);
+
+impl GeoLookup for Table {
+    fn lookup(&self, ip: IpAddr) -> Option<Geo> {
+        let synthetic = match ip {
+            IpAddr::V4(v4) if v4.octets()[0] == 10 => {
+                let n = v4.octets()[1];
+                let (country, lat, lon) = [
+                    ("US", 40.7, -74.0),
+                    ("DE", 52.5, 13.4),
+                    ("GB", 51.5, -0.1),
+                    ("FR", 48.9, 2.4),
+                ][usize::from(n % 4)];
+                Some((country, 64_512 + u32::from(n), lat, lon))
+            }
+            _ => None,
+        };
+        let (country, asn, lat, lon) = self.0.get(&ip).copied().or(synthetic)?;
+        let mut geo = Geo::default();
+        geo.country = CountryCode::new(country).ok();
+        geo.asn = Some(asn);
+        geo.location = Location::new(lat, lon, 20.0).ok();
+        Some(geo)
+    }
+}
+
+const HOME: &str = "192.0.2.10";
+const TOR_EXIT: &str = "198.51.100.66";
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+const OLD_CHROME: &str = "Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/79.0.3945.88 Safari/537.36";
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
+fn engine() -> Engine {
+    let geo = Table(HashMap::from([
+        (ip(HOME), ("NO", 64_500, 59.91, 10.75)),
+        (ip(TOR_EXIT), ("BR", 64_511, -22.91, -43.17)),
+    ]));
+    let reputation = RangeReputation::new(&format!("{TOR_EXIT}\n"), "").unwrap();
+    let engine = Engine::new(Population::new(ModelKey::new([7; 16])))
+        .with_geo(geo)
+        .with_reputation(reputation);
+    #[cfg(feature = "ua-parser")]
+    let engine = {
+        let rules = include_str!("../../../testdata/uap-core-regexes.json");
+        engine.with_parser(
+            acctsec_risk::UapParser::new(serde_json::from_str(rules).unwrap()).unwrap(),
+        )
+    };
+    engine
+}
+
+/// A service with a crowd of other accounts (a synthetic log), then thirty mornings of sign-ins
+/// by the owner from home on the laptop, each learned after it went through.
+fn trained() -> (Engine, AccountRisk, DeviceId) {
+    let mut engine = engine();
+    let mut crowd: HashMap<i64, AccountRisk> = HashMap::new();
+    let log = SyntheticLog::new(3)
+        .users(300)
+        .days(30)
+        .attacks_per_kind(0)
+        .generate();
+    for record in log.iter().map(|l| &l.record).filter(|r| r.success) {
+        let state = crowd
+            .entry(record.user)
+            .or_insert_with(|| AccountRisk::new(&UserId::from(record.user)));
+        let checked = engine.check(
+            state,
+            &Attempt::new(record.at, record.ip, &record.user_agent),
+        );
+        engine.learn(state, &checked);
+    }
+    assert!(engine.population().users() > 250);
+    let mut state = AccountRisk::new(&UserId::from(42_u64));
+    let laptop = DeviceId::new("d-5f1c2a9e7b3d4c60a1b2").unwrap();
+    let ua = UserAgent::new(FIREFOX);
+    for day in 0..30 {
+        let at = Timestamp::from_unix_secs(day * 86_400 + 8 * 3_600);
+        let attempt = Attempt::new(at, ip(HOME), &ua).with_device(&laptop);
+        let checked = engine.check(&state, &attempt);
+        if day == 0 {
+            let codes: Vec<_> = checked
+                .assessment
+                .reasons
+                .iter()
+                .map(|r| r.code.code())
+                .collect();
+            assert_eq!(codes, ["no_history"], "a first sign-in is challenged");
+        }
+        engine.learn(&mut state, &checked);
+    }
+    (engine, state, laptop)
+}
+
+#[test]
+fn the_owner_at_home_is_let_in_quietly() {
+    let (engine, state, laptop) = trained();
+    let ua = UserAgent::new(FIREFOX);
+    let at = Timestamp::from_unix_secs(30 * 86_400 + 9 * 3_600);
+    let checked = engine.check(
+        &state,
+        &Attempt::new(at, ip(HOME), &ua).with_device(&laptop),
+    );
+    let a = &checked.assessment;
+    assert_eq!(
+        (a.level, a.action, a.notify),
+        (Level::Low, Action::Allow, false)
+    );
+    assert!(a.reasons.is_empty(), "{:?}", a.reasons);
+    assert!(a.score.unwrap() < 0.1, "{:?}", a.score);
+    assert!(format!("{checked:?}").starts_with("Checked { assessment"));
+    // The state is stored whole and bounded.
+    let stored = state.to_data().unwrap();
+    assert!(stored.as_bytes().len() <= acctsec_risk::MAX_ACCOUNT_RISK_BYTES);
+    assert_eq!(AccountRisk::from_data(&stored).unwrap(), state);
+}
+
+#[test]
+fn a_stranger_with_the_password_is_blocked_and_told_why() {
+    let (engine, state, _) = trained();
+    let ua = UserAgent::new(OLD_CHROME);
+    // An hour after the last sign-in, from Rio through a Tor exit, on an old browser, with no
+    // cookie. Every feature is new to the account, but it signs in more than most (the
+    // user-share term), so the score alone says "unusual"; impossible travel blocks.
+    let at = Timestamp::from_unix_secs(29 * 86_400 + 9 * 3_600);
+    let a = engine
+        .check(&state, &Attempt::new(at, ip(TOR_EXIT), &ua))
+        .assessment;
+    assert_eq!((a.level, a.action), (Level::High, Action::Block));
+    assert!(a.notify);
+    let codes: Vec<_> = a.reasons.iter().map(|r| r.code.code()).collect();
+    let mut expected = vec![
+        "impossible_travel",
+        "unusual",
+        "new_country",
+        "anonymising_network",
+        "new_device",
+    ];
+    if cfg!(feature = "ua-parser") {
+        expected.push("outdated_software");
+    }
+    assert_eq!(codes, expected);
+    let messages: Vec<_> = a.reasons.iter().map(|r| r.message.as_str()).collect();
+    assert!(messages.contains(&"first sign-in from BR"));
+    assert!(
+        messages.iter().any(|m| m.starts_with("travelled 10,4")),
+        "{messages:?}"
+    );
+    if cfg!(feature = "ua-parser") {
+        assert!(messages.contains(&"an outdated browser or system: Chrome 79, Windows 7"));
+    }
+}
+
+#[test]
+fn failures_behind_the_owner_s_address_challenge_but_do_not_lock_the_owner_out() {
+    let (engine, state, laptop) = trained();
+    let ua = UserAgent::new(FIREFOX);
+    let at = Timestamp::from_unix_secs(30 * 86_400 + 8 * 3_600);
+    let stuffing = Failures::new(50, 500, 400);
+    let owner = Attempt::new(at, ip(HOME), &ua)
+        .with_device(&laptop)
+        .with_failures(stuffing);
+    let a = engine.check(&state, &owner).assessment;
+    assert_eq!(a.action, Action::Challenge, "{:?}", a.reasons);
+    // The same address and counters without the owner's device: blocked.
+    let stranger = Attempt::new(at, ip(HOME), &ua).with_failures(stuffing);
+    assert_eq!(
+        engine.check(&state, &stranger).assessment.action,
+        Action::Block
+    );
+}
+
+#[test]
+fn without_plug_points_the_model_and_device_still_work() {
+    let mut engine = Engine::new(Population::new(ModelKey::new([1; 16])));
+    let mut state = AccountRisk::new(&UserId::from(7_u64));
+    let ua = UserAgent::new(FIREFOX);
+    let phone = DeviceId::new("d-0a1b2c3d4e5f60718293").unwrap();
+    for day in 0..10 {
+        let at = Timestamp::from_unix_secs(day * 86_400);
+        let checked = engine.check(&state, &Attempt::new(at, ip(HOME), &ua).with_device(&phone));
+        engine.learn(&mut state, &checked);
+    }
+    assert_eq!(engine.population().logins(), 10);
+    let at = Timestamp::from_unix_secs(10 * 86_400);
+    let usual = engine.check(&state, &Attempt::new(at, ip(HOME), &ua).with_device(&phone));
+    assert_eq!(usual.assessment.action, Action::Allow);
+    let other = UserAgent::new(OLD_CHROME);
+    let elsewhere = engine.check(&state, &Attempt::new(at, ip(TOR_EXIT), &other));
+    // Without geolocation only the address and the browser tell it apart, and with no other
+    // accounts the owner is the whole population: a challenge, not a block.
+    assert_eq!(elsewhere.assessment.action, Action::Challenge);
+    let codes: Vec<_> = elsewhere
+        .assessment
+        .reasons
+        .iter()
+        .map(|r| r.code.code())
+        .collect();
+    assert_eq!(codes, ["unusual", "new_device"]);
+    assert!(format!("{engine:?}").contains("geo: false"));
+}
