@@ -10,10 +10,10 @@
 
 use std::hint::black_box;
 
-use acctsec_core::{Timestamp, UserId};
+use acctsec_core::{DeviceId, Timestamp, UserAgent, UserId};
 use acctsec_risk::{
-    History, MAX_PROFILE_ENCODED_BYTES, ModelKey, Observation, Population, RbaRecord, SyntheticLog,
-    UserModel,
+    AccountRisk, Attempt, Engine, History, MAX_PROFILE_ENCODED_BYTES, ModelKey, Observation,
+    Population, RbaRecord, SyntheticLog, UserModel,
 };
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -129,6 +129,37 @@ fn risk(c: &mut Criterion) {
             });
         });
     }
+    group.finish();
+
+    // The whole sign-in step without plug points: hashing, the model, the profile's rules and
+    // the verdict with its reasons.
+    let mut group = c.benchmark_group("risk/check");
+    group.throughput(Throughput::Elements(1));
+    let mut engine = Engine::new(Population::new(ModelKey::new([9; 16])));
+    let mut state = AccountRisk::new(&UserId::from(1_u64));
+    let device = DeviceId::new("d-5f1c2a9e7b3d4c60a1b2").unwrap();
+    let agents: Vec<UserAgent> = log
+        .iter()
+        .step_by(997)
+        .take(64)
+        .map(|l| l.record.user_agent.clone())
+        .collect();
+    for (i, l) in log.iter().take(2_000).enumerate() {
+        let agent = &agents[i % agents.len()];
+        let attempt = Attempt::new(l.record.at, l.record.ip, agent).with_device(&device);
+        let checked = engine.check(&state, &attempt);
+        engine.learn(&mut state, &checked);
+    }
+    let mut i = 0;
+    group.bench_function("engine", |b| {
+        b.iter(|| {
+            i += 1;
+            let l = &log[i % log.len()];
+            let attempt = Attempt::new(l.record.at, l.record.ip, &agents[i % agents.len()])
+                .with_device(&device);
+            black_box(engine.check(&state, &attempt))
+        });
+    });
     group.finish();
 
     let mut group = c.benchmark_group("risk/learn");
