@@ -278,9 +278,8 @@ pub struct Assessment {
 /// Turns signals into an assessment. The statistical score sets the starting level (an account
 /// without history, or an attempt new in every scored feature, starts at Medium); each rule can
 /// only raise it: impossible travel to High; many failures from the source on this account, or a
-/// source failing on many accounts, to High — unless the attempt looks like the owner's own (a
-/// score under the owner threshold from a known device), then to Medium, since strangers can
-/// share the owner's address; a new country, an anonymising network, some failures, or many
+/// source failing on many accounts, to High if the score is at least Medium's, else to Medium
+/// (strangers share addresses, and must not get the owner locked out); a new country, an anonymising network, some failures, or many
 /// failures on the account from anywhere (never more: that would let anyone lock the owner out)
 /// to Medium; a new device, an unusual hour or an outdated browser or system to Medium unless
 /// the score is clearly the owner's.
@@ -351,13 +350,14 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
         );
     }
     let unsure = score.is_none_or(|s| s >= thresholds.owner_score);
-    // Failures are counted per address, and many people can share one (a carrier's CGNAT, an
-    // office, a VPN exit): they block only a sign-in that does not look like the owner's own
-    // (score and device), else they challenge, so a stranger behind the owner's address can't
-    // lock the owner out.
-    let owner_like = !unsure && !signals.new_device;
+    // Failures are counted per address, and many people share one (a carrier's CGNAT, an
+    // office, a VPN exit): they block only a sign-in the model itself finds unusual, and
+    // otherwise challenge — a challenge stops a stuffer holding a password, and a stranger
+    // behind the owner's address can't get the owner (even in a private window, or on a young
+    // account) locked out.
+    let strange = score.is_some_and(|s| s >= thresholds.medium_score);
     let failure_level = |count: u64, high: u64| {
-        if count >= high && !owner_like {
+        if count >= high && strange {
             Level::High
         } else {
             Level::Medium
@@ -532,10 +532,21 @@ mod tests {
             )
             .level
         };
+        // Ten failures from the source challenge a usual-looking sign-in; they block one the
+        // model finds unusual.
         assert_eq!(
             (failures(2), failures(3), failures(10)),
-            (Level::Low, Level::Medium, Level::High)
+            (Level::Low, Level::Medium, Level::Medium)
         );
+        let unusual_with_failures = assess(
+            &Signals {
+                score: score(1.5),
+                recent_failures: 10,
+                ..Signals::default()
+            },
+            &t,
+        );
+        assert_eq!(unusual_with_failures.level, Level::High);
         let anon = assess(
             &Signals {
                 score: score(0.2),
@@ -584,20 +595,20 @@ mod tests {
         let stuffing = with(0, 20);
         assert_eq!(
             (stuffing.level, stuffing.action),
-            (Level::High, Action::Block)
+            (Level::Medium, Action::Challenge)
         );
         assert_eq!(
             stuffing.reasons[0].message,
             "this network recently failed to sign in to 20 accounts"
         );
-        // Behind a shared address (a carrier's CGNAT, an office) the owner's own sign-in — a
-        // usual score from a known device — is challenged, not blocked, however much strangers
-        // there fail; from a new device it is blocked.
+        // Behind a shared address (a carrier's CGNAT, an office) strangers' failures challenge
+        // whatever the model does not find unusual — the owner on a known device, in a private
+        // window (a new device), or on an account without history — and block only what it does.
         for (recent, accounts) in [(10, 0), (0, 20), (1_000, 1_000)] {
-            let behind = |new_device| {
+            let behind = |value: Option<f64>, new_device| {
                 assess(
                     &Signals {
-                        score: score(0.05),
+                        score: value.and_then(score),
                         recent_failures: recent,
                         source_failed_accounts: accounts,
                         new_device,
@@ -605,9 +616,13 @@ mod tests {
                     },
                     &t,
                 )
+                .action
             };
-            assert_eq!(behind(false).action, Action::Challenge);
-            assert_eq!(behind(true).action, Action::Block);
+            assert_eq!(behind(Some(0.05), false), Action::Challenge);
+            assert_eq!(behind(Some(0.05), true), Action::Challenge);
+            assert_eq!(behind(Some(0.5), true), Action::Challenge);
+            assert_eq!(behind(None, true), Action::Challenge);
+            assert_eq!(behind(Some(1.0), false), Action::Block);
         }
         let custom = Thresholds::builder()
             .with_account_failures(3)
@@ -623,7 +638,8 @@ mod tests {
             },
             &custom,
         );
-        assert_eq!(codes(&both), ["source_failures", "account_failures"]);
+        // Both at Medium (the score is usual), in the order found.
+        assert_eq!(codes(&both), ["account_failures", "source_failures"]);
     }
 
     #[test]
