@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use acctsec_core::{DeviceId, Timestamp, UserAgent};
 
 use crate::account::AccountRisk;
-use crate::assess::{Assessment, Thresholds, assess};
+use crate::assess::{Assessment, Level, Thresholds, assess};
 use crate::compact::{Hashed, Population};
 use crate::geo::{Geo, GeoLookup};
 use crate::reputation::NetworkReputation;
@@ -38,8 +38,9 @@ impl Failures {
     }
 }
 
-/// One sign-in attempt whose password was right: what the request showed.
-#[derive(Debug, Clone, Copy)]
+/// One sign-in attempt whose password was right: what the request showed. `Debug` shows the time
+/// and counters, not the address or user agent (personal data) or the cookie.
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct Attempt<'a> {
     /// When.
@@ -52,6 +53,16 @@ pub struct Attempt<'a> {
     pub device: Option<&'a DeviceId>,
     /// The throttle counters.
     pub failures: Failures,
+}
+
+impl fmt::Debug for Attempt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Attempt")
+            .field("at", &self.at)
+            .field("device", &self.device.is_some())
+            .field("failures", &self.failures)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Attempt<'a> {
@@ -110,9 +121,11 @@ impl fmt::Debug for Checked {
 /// thresholds and minimum versions. Each plug point is optional; without one, its features are
 /// unknown (an empty value the model learns like any other) and its signals never fire.
 ///
-/// The user-agent levels are the raw string, the browser and the OS as `family major` from the
-/// parser, and a device type (`mobile` for iOS, Android and other phone systems, `desktop` for
-/// Windows, macOS, Linux and ChromeOS, else unknown).
+/// The first IP level is the address (IPv4-mapped IPv6 taken as IPv4), or for IPv6 its /64 (a
+/// device's privacy addresses rotate within it). The user-agent levels are the raw string, the
+/// browser and the OS as `family major` from the parser, and a device type (`mobile` for iOS,
+/// Android and other phone systems, `desktop` for Windows, macOS, Linux and ChromeOS, else
+/// unknown).
 ///
 /// ```
 /// use acctsec_core::{DeviceId, Timestamp, UserAgent, UserId};
@@ -126,8 +139,10 @@ impl fmt::Debug for Checked {
 ///     let attempt = Attempt::new(Timestamp::from_unix_secs(day * 86_400), "192.0.2.10".parse()?, &ua)
 ///         .with_device(&laptop);
 ///     let checked = engine.check(&state, &attempt);
-///     // The first sign-in has no history: Medium; the flow asks for a code, then learns it.
-///     engine.learn(&mut state, &checked);
+///     // The first sign-in has no history: Medium. The flow asks for a code; once it is
+///     // passed (or for an allowed sign-in), it learns the attempt.
+///     assert_ne!(checked.assessment.action, Action::Block);
+///     assert!(engine.learn(&mut state, checked));
 /// }
 /// let usual = Attempt::new(Timestamp::from_unix_secs(20 * 86_400), "192.0.2.10".parse()?, &ua)
 ///     .with_device(&laptop);
@@ -229,17 +244,19 @@ impl Engine {
     /// was verified: assessing attempts on accounts that do not exist would tell an attacker
     /// which exist.
     pub fn check(&self, state: &AccountRisk, attempt: &Attempt<'_>) -> Checked {
+        // `::ffff:192.0.2.1` is `192.0.2.1`.
+        let ip = attempt.ip.to_canonical();
         let geo = self
             .geo
             .as_ref()
-            .and_then(|g| g.lookup(attempt.ip))
+            .and_then(|g| g.lookup(ip))
             .unwrap_or_default();
         let software = self
             .parser
             .as_ref()
             .map(|p| p.parse(attempt.user_agent))
             .unwrap_or_default();
-        let hashed = self.hash(attempt, &geo, &software);
+        let hashed = self.hash(ip, attempt.user_agent, &geo, &software);
         let mut signals = state.profile.signals(
             geo.country,
             attempt.device,
@@ -252,7 +269,7 @@ impl Engine {
         signals.anonymising_network = self
             .reputation
             .as_ref()
-            .is_some_and(|r| r.reputation(attempt.ip).is_anonymising());
+            .is_some_and(|r| r.reputation(ip).is_anonymising());
         signals.recent_failures = attempt.failures.this_source;
         signals.account_failures = attempt.failures.account;
         signals.source_failed_accounts = attempt.failures.source_accounts;
@@ -265,10 +282,20 @@ impl Engine {
         }
     }
 
-    /// Learns a checked attempt that became a successful sign-in (after any challenge was
-    /// passed): into the population, the account's model and its profile (the device cookie as
-    /// a salted digest).
-    pub fn learn(&mut self, state: &mut AccountRisk, checked: &Checked) {
+    /// Learns a checked attempt that became a successful sign-in — allowed, or challenged and the
+    /// challenge passed — into the population, the account's model and its profile (the device
+    /// cookie as a salted digest). Taking the [`Checked`] by value, it learns each attempt once.
+    ///
+    /// Returns `false` and learns nothing for an attempt assessed [`Level::High`] (blocked, or
+    /// let through in audit-only mode): learning a stranger's sign-in would make their network
+    /// and device look like the owner's, and move the last known place so the owner's next
+    /// sign-in from home looked like impossible travel.
+    ///
+    /// [`Level::High`]: crate::Level::High
+    pub fn learn(&mut self, state: &mut AccountRisk, checked: Checked) -> bool {
+        if checked.assessment.level == Level::High {
+            return false;
+        }
         self.population
             .learn(&mut state.model, &checked.hashed, checked.at);
         state.profile.learn(
@@ -277,10 +304,18 @@ impl Engine {
             checked.geo.location,
             checked.at,
         );
+        true
     }
 
-    fn hash(&self, attempt: &Attempt<'_>, geo: &Geo, software: &Software) -> Hashed {
-        let ip = attempt.ip.to_string();
+    fn hash(&self, ip: IpAddr, user_agent: &UserAgent, geo: &Geo, software: &Software) -> Hashed {
+        let ip = match ip {
+            IpAddr::V4(v4) => v4.to_string(),
+            // A device rotates its privacy addresses within its /64: the network is the address.
+            IpAddr::V6(v6) => {
+                let network = u128::from(v6) & !u128::from(u64::MAX);
+                format!("{}/64", std::net::Ipv6Addr::from(network))
+            }
+        };
         let asn = geo.asn.map(|a| a.to_string()).unwrap_or_default();
         let country = geo.country.map(|c| c.to_string()).unwrap_or_default();
         let name = |v: &Option<crate::software::Version>| {
@@ -290,7 +325,7 @@ impl Engine {
         let device = device_type(software.os.as_ref().map(crate::software::Version::family));
         self.population.hash(
             [&ip, &asn, &country],
-            [attempt.user_agent.as_str(), &browser, &os, device],
+            [user_agent.as_str(), &browser, &os, device],
         )
     }
 }
