@@ -114,6 +114,9 @@ impl CountMin {
     }
 }
 
+/// The most sign-ins one account adds to the population (while its model holds that many).
+pub const MAX_POPULATION_LOGINS_PER_USER: u64 = 2_000;
+
 /// Default width of the first-level sketch (addresses, full user agents): 2^18 cells a row, 4 MiB.
 pub const DEFAULT_FIRST_WIDTH_LOG2: u32 = 18;
 /// Default width of the lower-level sketch (ASNs, countries, browsers, systems, device types):
@@ -233,9 +236,16 @@ impl Population {
     }
 
     /// Learns a sign-in of the user whose model is `user` (the reference learns only successful
-    /// sign-ins; so should callers).
+    /// sign-ins; so should callers). An account adds at most [`MAX_POPULATION_LOGINS_PER_USER`]
+    /// sign-ins (within its model's age window) to the population, so one account signing in
+    /// without end can't swamp everyone's scores.
     pub fn learn(&mut self, user: &mut UserModel, hashed: &Hashed, at: Timestamp) {
-        if user.logins() == 0 {
+        let logins = user.logins();
+        if logins >= MAX_POPULATION_LOGINS_PER_USER {
+            user.learn(hashed, at);
+            return;
+        }
+        if logins == 0 {
             self.users = self.users.saturating_add(1);
         }
         self.logins = self.logins.saturating_add(1);
@@ -612,7 +622,11 @@ mod tests {
             "the country level holds every sign-in"
         );
         assert_eq!(population.users(), 1);
-        assert_eq!(population.logins(), 20_000);
+        assert_eq!(
+            population.logins(),
+            MAX_POPULATION_LOGINS_PER_USER,
+            "one account adds at most its share to the population"
+        );
         assert_eq!(population.memory_bytes(), 4 * 4 * (4096 + 1024));
         let usual = population.score(&model, &home).unwrap();
         assert!(usual.value() < 1.0, "{}", usual.value());
