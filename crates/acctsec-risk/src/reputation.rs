@@ -43,27 +43,28 @@ const MAX_RANGE_LINE_BYTES: usize = 256;
 struct Ranges(Vec<(u128, u128)>);
 
 impl Ranges {
-    fn parse(text: &str, what: &'static str) -> Result<Self> {
+    fn parse(text: &str, list: List) -> Result<Self> {
         let mut ranges = Vec::new();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (i, line) in text.lines().enumerate() {
             let row = |reason| Error::Row {
                 line: i + 1,
                 reason,
             };
-            if line.len() > MAX_RANGE_LINE_BYTES {
-                return Err(row("line too long"));
-            }
             let line = line.split('#').next().unwrap_or_default().trim();
             if line.is_empty() {
                 continue;
             }
+            if line.len() > MAX_RANGE_LINE_BYTES {
+                return Err(row(list.reason(Problem::TooLong)));
+            }
             if ranges.len() == MAX_REPUTATION_RANGES {
                 return Err(Error::Invalid(
-                    what,
+                    list.name(),
                     "more ranges than MAX_REPUTATION_RANGES",
                 ));
             }
-            ranges.push(range(line).ok_or_else(|| row("expected an address or a CIDR range"))?);
+            ranges.push(range(line).map_err(|p| row(list.reason(p)))?);
         }
         ranges.sort_unstable();
         let mut merged: Vec<(u128, u128)> = Vec::with_capacity(ranges.len());
@@ -95,34 +96,90 @@ fn key(ip: IpAddr) -> u128 {
     }
 }
 
-/// `a.b.c.d`, `a.b.c.d/n`, an IPv6 address, or one with `/n`.
-fn range(text: &str) -> Option<(u128, u128)> {
+/// Which list a line is in, for error messages.
+#[derive(Debug, Clone, Copy)]
+enum List {
+    Anonymisers,
+    Hosting,
+}
+
+/// What is wrong with a line.
+#[derive(Debug, Clone, Copy)]
+enum Problem {
+    TooLong,
+    NotARange,
+    HostBits,
+}
+
+impl List {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Anonymisers => "anonymiser list",
+            Self::Hosting => "hosting list",
+        }
+    }
+
+    const fn reason(self, problem: Problem) -> &'static str {
+        match (self, problem) {
+            (Self::Anonymisers, Problem::TooLong) => "anonymiser list: line too long",
+            (Self::Anonymisers, Problem::NotARange) => {
+                "anonymiser list: expected an address or a CIDR range"
+            }
+            (Self::Anonymisers, Problem::HostBits) => {
+                "anonymiser list: address bits set past the prefix length"
+            }
+            (Self::Hosting, Problem::TooLong) => "hosting list: line too long",
+            (Self::Hosting, Problem::NotARange) => {
+                "hosting list: expected an address or a CIDR range"
+            }
+            (Self::Hosting, Problem::HostBits) => {
+                "hosting list: address bits set past the prefix length"
+            }
+        }
+    }
+}
+
+/// `a.b.c.d`, `a.b.c.d/n`, an IPv6 address, or one with `/n`; the prefix length in plain digits,
+/// and the address its network's first (`192.0.2.7/8` is refused as a likely typo).
+fn range(text: &str) -> std::result::Result<(u128, u128), Problem> {
     let (address, prefix) = match text.split_once('/') {
-        Some((address, prefix)) => (address, Some(prefix.parse::<u32>().ok()?)),
+        Some((address, prefix)) => {
+            let digits = !prefix.is_empty()
+                && prefix.len() <= 3
+                && prefix.bytes().all(|b| b.is_ascii_digit())
+                && (prefix == "0" || !prefix.starts_with('0'));
+            let n = prefix.parse::<u32>().ok().filter(|_| digits);
+            (address, Some(n.ok_or(Problem::NotARange)?))
+        }
         None => (text, None),
     };
-    let ip: IpAddr = address.parse().ok()?;
+    let ip: IpAddr = address.parse().map_err(|_| Problem::NotARange)?;
     let (bits, offset) = match ip {
         IpAddr::V4(_) => (32, 96),
         IpAddr::V6(_) => (128, 0),
     };
     let prefix = prefix.unwrap_or(bits);
     if prefix > bits {
-        return None;
+        return Err(Problem::NotARange);
     }
     let host_bits = 128 - (offset + prefix);
     let mask = u128::MAX
         .checked_shr(128 - host_bits)
         .filter(|_| host_bits > 0)
         .unwrap_or(0);
-    let start = key(ip) & !mask;
-    Some((start, start | mask))
+    let start = key(ip);
+    if start & mask != 0 {
+        return Err(Problem::HostBits);
+    }
+    Ok((start, start | mask))
 }
 
 /// [`NetworkReputation`] from lists of address ranges the host keeps current: one address or
 /// CIDR range a line (IPv4 or IPv6; `#` starts a comment), as Tor's exit list and the cloud
 /// providers' published ranges can be written. At most [`MAX_REPUTATION_RANGES`] ranges each;
-/// lookups are a binary search over merged ranges.
+/// lookups are a binary search over merged ranges. IPv4 addresses are matched as IPv4-mapped
+/// IPv6 (`::ffff:a.b.c.d`), so an IPv6 range covering `::ffff:0:0/96` (such as `::/0`) covers
+/// every IPv4 address too.
 ///
 /// ```
 /// use acctsec_risk::{NetworkReputation, RangeReputation};
@@ -147,12 +204,13 @@ impl RangeReputation {
     ///
     /// # Errors
     ///
-    /// [`Error::Row`] for a line that is not an address or a range (or over 256 bytes), with its
-    /// line number; [`Error::Invalid`] for a list of more than [`MAX_REPUTATION_RANGES`].
+    /// [`Error::Row`] with the line number and the list, for a line that is not an address or a
+    /// range, has address bits set past its prefix length, or is over 256 bytes before its
+    /// comment; [`Error::Invalid`] for a list of more than [`MAX_REPUTATION_RANGES`].
     pub fn new(anonymisers: &str, hosting: &str) -> Result<Self> {
         Ok(Self {
-            anonymisers: Ranges::parse(anonymisers, "anonymiser list")?,
-            hosting: Ranges::parse(hosting, "hosting list")?,
+            anonymisers: Ranges::parse(anonymisers, List::Anonymisers)?,
+            hosting: Ranges::parse(hosting, List::Hosting)?,
         })
     }
 }
@@ -204,20 +262,25 @@ mod tests {
     }
 
     #[test]
-    fn bad_lists_are_refused_with_the_line() {
-        for (text, line) in [
-            ("10.0.0.0/33", 1),
-            ("1.2.3.4\nnot an address", 2),
-            ("1.2.3.4/x", 1),
-            ("\n\n::/129", 3),
-            ("1.2.3.4/-1", 1),
+    fn bad_lists_are_refused_with_the_line_and_the_list() {
+        let not_a_range = "anonymiser list: expected an address or a CIDR range";
+        let host_bits = "anonymiser list: address bits set past the prefix length";
+        for (text, line, reason) in [
+            ("10.0.0.0/33", 1, not_a_range),
+            ("1.2.3.4\nnot an address", 2, not_a_range),
+            ("1.2.3.4/x", 1, not_a_range),
+            ("\n\n::/129", 3, not_a_range),
+            ("1.2.3.4/-1", 1, not_a_range),
+            ("10.0.0.0/+8", 1, not_a_range),
+            ("10.0.0.0/08", 1, not_a_range),
+            ("10.0.0.0/", 1, not_a_range),
+            // Typos that would flag a whole network.
+            ("192.0.2.7/8", 1, host_bits),
+            ("2001:db8::1/32", 1, host_bits),
         ] {
             assert_eq!(
                 RangeReputation::new(text, ""),
-                Err(Error::Row {
-                    line,
-                    reason: "expected an address or a CIDR range"
-                }),
+                Err(Error::Row { line, reason }),
                 "{text}"
             );
         }
@@ -225,9 +288,26 @@ mod tests {
             RangeReputation::new("", &"1".repeat(300)),
             Err(Error::Row {
                 line: 1,
-                reason: "line too long"
+                reason: "hosting list: line too long"
             })
         );
+        // A byte-order mark, CRLF line ends and long comments are fine.
+        let text = format!(
+            "\u{feff}192.0.2.0/24\r\n10.0.0.0/8 # {}\r\n",
+            "x".repeat(400)
+        );
+        let lists = RangeReputation::new(&text, "").unwrap();
+        assert!(lists.reputation(ip("192.0.2.9")).anonymiser);
+        assert!(lists.reputation(ip("10.9.9.9")).anonymiser);
+        // Ranges up to the last address merge and match.
+        let top = RangeReputation::new("ffff:ffff:ffff:ffff::/64\nffff:ffff:ffff:fffe::/64\n", "")
+            .unwrap();
+        assert_eq!(top.anonymisers.0, [(u128::MAX - (1 << 65) + 1, u128::MAX)]);
+        assert!(
+            top.reputation(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"))
+                .anonymiser
+        );
+        assert!(!top.reputation(ip("ffff:ffff:ffff:fffd::1")).anonymiser);
     }
 
     proptest! {
@@ -246,6 +326,9 @@ mod tests {
             cidrs in prop::collection::vec((any::<u32>(), 0_u32..=32), 0..20),
             probes in prop::collection::vec(any::<u32>(), 0..50),
         ) {
+            let prefix_mask = |n: u32| u32::MAX.checked_shl(32 - n).unwrap_or(0);
+            // Networks written as their first address (the parser refuses host bits).
+            let cidrs: Vec<(u32, u32)> = cidrs.iter().map(|&(a, n)| (a & prefix_mask(n), n)).collect();
             let text: String = cidrs
                 .iter()
                 .map(|(a, n)| format!("{}/{n}\n", std::net::Ipv4Addr::from(*a)))
@@ -253,10 +336,7 @@ mod tests {
             let lists = RangeReputation::new(&text, "").unwrap();
             let probes = probes.iter().copied().chain(cidrs.iter().map(|(a, _)| *a));
             for p in probes {
-                let inside = cidrs.iter().any(|&(a, n)| {
-                    let mask = u32::MAX.checked_shl(32 - n).unwrap_or(0);
-                    a & mask == p & mask
-                });
+                let inside = cidrs.iter().any(|&(a, n)| a == p & prefix_mask(n));
                 prop_assert_eq!(
                     lists.reputation(IpAddr::V4(p.into())).anonymiser,
                     inside,
