@@ -148,7 +148,7 @@ fn risk(c: &mut Criterion) {
         let agent = &agents[i % agents.len()];
         let attempt = Attempt::new(l.record.at, l.record.ip, agent).with_device(&device);
         let checked = engine.check(&state, &attempt);
-        engine.learn(&mut state, &checked);
+        engine.learn(&mut state, checked);
     }
     let mut i = 0;
     group.bench_function("engine", |b| {
