@@ -19,6 +19,40 @@ const DECODE: [u8; 256] = {
     table
 };
 
+/// A bit no decoded value has: set in every table entry for a character outside the alphabet.
+const BAD: u32 = 1 << 31;
+
+/// `DECODE`, shifted into place for each position of a 4-character group, so a group decodes to
+/// `SHIFTED[0][c0] | SHIFTED[1][c1] | SHIFTED[2][c2] | SHIFTED[3][c3]` with [`BAD`] set if any
+/// character was not in the alphabet.
+const SHIFTED: [[u32; 256]; 4] = {
+    let mut tables = [[BAD; 256]; 4];
+    let mut position = 0;
+    while position < 4 {
+        let mut c = 0;
+        while c < 256 {
+            let v = DECODE[c];
+            if v != INVALID {
+                tables[position][c] = (v as u32) << (18 - 6 * position);
+            }
+            c += 1;
+        }
+        position += 1;
+    }
+    tables
+};
+
+/// The two characters of every 12-bit value, so a 3-byte group encodes with two look-ups.
+const PAIRS: [[u8; 2]; 4096] = {
+    let mut table = [[0; 2]; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        table[i] = [ALPHABET[i >> 6], ALPHABET[i & 0x3F]];
+        i += 1;
+    }
+    table
+};
+
 fn sextet(bits: u32, shift: u32) -> u8 {
     ALPHABET[((bits >> shift) & 0x3F) as usize]
 }
@@ -35,13 +69,9 @@ pub(crate) fn encode(src: &[u8]) -> String {
     let mut chunks = src.chunks_exact(3);
     let mut groups = out.chunks_exact_mut(4);
     for (c, g) in (&mut chunks).zip(&mut groups) {
-        let bits = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
-        g.copy_from_slice(&[
-            sextet(bits, 18),
-            sextet(bits, 12),
-            sextet(bits, 6),
-            sextet(bits, 0),
-        ]);
+        let bits = usize::from(c[0]) << 16 | usize::from(c[1]) << 8 | usize::from(c[2]);
+        let ([a, b], [c, d]) = (PAIRS[bits >> 12], PAIRS[bits & 0xFFF]);
+        g.copy_from_slice(&[a, b, c, d]);
     }
     match (chunks.remainder(), groups.into_remainder()) {
         (&[a], [g0, g1]) => {
@@ -77,14 +107,20 @@ pub(crate) fn decode<'a>(src: &[u8], dst: &'a mut [u8]) -> Option<&'a [u8]> {
     };
     let mut groups = src.chunks_exact(4);
     let mut bytes = out.chunks_exact_mut(3);
+    let [t0, t1, t2, t3] = &SHIFTED;
+    let mut bad = 0_u32;
     for (g, b) in (&mut groups).zip(&mut bytes) {
-        let bits = value(g[0], &mut seen) << 18
-            | value(g[1], &mut seen) << 12
-            | value(g[2], &mut seen) << 6
-            | value(g[3], &mut seen);
+        let bits = t0[usize::from(g[0])]
+            | t1[usize::from(g[1])]
+            | t2[usize::from(g[2])]
+            | t3[usize::from(g[3])];
+        bad |= bits;
         b[0] = (bits >> 16) as u8;
         b[1] = (bits >> 8) as u8;
         b[2] = bits as u8;
+    }
+    if bad & BAD != 0 {
+        return None;
     }
     let tail = bytes.into_remainder();
     let unused_bits_clear = match (groups.remainder(), tail) {
