@@ -17,7 +17,12 @@ use acctsec_risk::{Labelled, ModelKey, RbaReader, Replay, SyntheticLog, inject_a
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let (mut users, mut days, mut attacks, mut seed, mut path) = (5_000, 180, 1_000, 1, None);
+    const USAGE: &str = "usage: evaluate [--users N] [--days N] [--attacks N] [--seed N] [LOG.csv]";
     while let Some(arg) = args.next() {
+        if arg == "--help" {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         let mut number = |target: &mut u32| match args.next().and_then(|v| v.parse().ok()) {
             Some(v) => {
                 *target = v;
@@ -37,7 +42,7 @@ fn main() -> ExitCode {
             _ => false,
         };
         if !ok {
-            eprintln!("usage: evaluate [--users N] [--days N] [--attacks N] [--seed N] [LOG.csv]");
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     }
