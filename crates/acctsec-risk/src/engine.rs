@@ -11,6 +11,7 @@ use crate::account::AccountRisk;
 use crate::assess::{Assessment, Level, Thresholds, assess};
 use crate::compact::{Hashed, Population};
 use crate::geo::{Geo, GeoLookup};
+use crate::model::address_level;
 use crate::reputation::NetworkReputation;
 use crate::software::{MinimumVersions, Software, UserAgentParser};
 
@@ -308,14 +309,7 @@ impl Engine {
     }
 
     fn hash(&self, ip: IpAddr, user_agent: &UserAgent, geo: &Geo, software: &Software) -> Hashed {
-        let ip = match ip {
-            IpAddr::V4(v4) => v4.to_string(),
-            // A device rotates its privacy addresses within its /64: the network is the address.
-            IpAddr::V6(v6) => {
-                let network = u128::from(v6) & !u128::from(u64::MAX);
-                format!("{}/64", std::net::Ipv6Addr::from(network))
-            }
-        };
+        let ip = address_level(ip);
         let asn = geo.asn.map(|a| a.to_string()).unwrap_or_default();
         let country = geo.country.map(|c| c.to_string()).unwrap_or_default();
         let name = |v: &Option<crate::software::Version>| {

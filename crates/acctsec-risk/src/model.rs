@@ -3,6 +3,7 @@
 //! for this user (their history).
 
 use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv6Addr};
 
 use acctsec_core::UserId;
 
@@ -51,6 +52,18 @@ pub(crate) fn bounded(value: &str) -> &str {
         .unwrap_or_default()
 }
 
+/// The first IP level's value: the address, IPv4-mapped IPv6 as IPv4, and IPv6 as its /64 (a
+/// device rotates its privacy addresses within it).
+pub(crate) fn address_level(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !u128::from(u64::MAX);
+            format!("{}/64", Ipv6Addr::from(network))
+        }
+    }
+}
+
 /// What the model sees of one sign-in: each feature's value at each level. Unknown values are
 /// kept as their own value (`""`), so "unknown" is something a user can have a history of.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -77,12 +90,13 @@ impl Observation {
     }
 }
 
+/// The address counts as the engine counts it: IPv4-mapped IPv6 as IPv4, IPv6 by its /64.
 impl From<&RbaRecord> for Observation {
     fn from(r: &RbaRecord) -> Self {
         let asn = r.asn.map(|a| a.to_string()).unwrap_or_default();
         let country = r.country.map(|c| c.to_string()).unwrap_or_default();
         Self::new(
-            [&r.ip.to_string(), &asn, &country],
+            [&address_level(r.ip), &asn, &country],
             [
                 r.user_agent.as_str(),
                 r.browser.as_deref().unwrap_or_default(),
@@ -473,6 +487,16 @@ mod tests {
         // user term (1/4) / (2/10) = 1.25. Score 0.2529412 / 0.4 · 1.25 = 0.7904412.
         let s = ip_score(&history(), 2, &ip("A", "X", "NO"));
         assert!((s - 0.790_441_2).abs() < 1e-6, "{s}");
+    }
+
+    #[test]
+    fn addresses_count_canonically_and_ipv6_by_its_64() {
+        let level = |text: &str| address_level(text.parse().unwrap());
+        assert_eq!(level("192.0.2.1"), "192.0.2.1");
+        assert_eq!(level("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(level("2001:db8:1:2:a:b:c:d"), "2001:db8:1:2::/64");
+        assert_eq!(level("2001:db8:1:2::99"), level("2001:db8:1:2:ffff::1"));
+        assert_ne!(level("2001:db8:1:2::1"), level("2001:db8:1:3::1"));
     }
 
     #[test]
