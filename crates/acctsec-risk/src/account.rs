@@ -4,6 +4,7 @@
 use acctsec_core::UserId;
 use acctsec_core::store::ProfileData;
 
+use crate::bytes::Reader;
 use crate::compact::{MAX_USER_MODEL_ENCODED_BYTES, UserModel};
 use crate::profile::{MAX_PROFILE_ENCODED_BYTES, Profile};
 use crate::{Error, Result};
@@ -80,20 +81,15 @@ impl AccountRisk {
         if bytes.len() > MAX_ACCOUNT_RISK_BYTES {
             return Err(bad("too large"));
         }
-        let (&version, rest) = bytes.split_first().ok_or(bad("truncated"))?;
-        if version != FORMAT_VERSION {
+        let mut r = Reader::new(bytes, "account risk");
+        if r.u8()? != FORMAT_VERSION {
             return Err(bad("unknown format version"));
         }
-        let (length, rest) = rest.split_at_checked(2).ok_or(bad("truncated"))?;
-        let length = usize::from(u16::from_le_bytes([
-            length.first().copied().unwrap_or(0),
-            length.get(1).copied().unwrap_or(0),
-        ]));
-        let (profile, model) = rest.split_at_checked(length).ok_or(bad("truncated"))?;
-        let profile = ProfileData::new(profile.to_vec()).map_err(|_| bad("too large"))?;
+        let length = usize::from(r.u16()?);
+        let profile = Profile::from_bytes(r.take(length)?)?;
         Ok(Self {
-            profile: Profile::from_data(&profile)?,
-            model: UserModel::from_bytes(model)?,
+            profile,
+            model: UserModel::from_bytes(r.rest())?,
         })
     }
 }

@@ -11,6 +11,7 @@ use acctsec_core::Timestamp;
 use siphasher::sip::SipHasher13;
 use zeroize::Zeroize;
 
+use crate::bytes::Reader;
 use crate::model::{Counts, Feature, MAX_LEVELS, Observation, RiskScore, Totals, bounded, freeman};
 use crate::{Error, Result};
 
@@ -481,29 +482,21 @@ impl UserModel {
         if bytes.len() > MAX_USER_MODEL_ENCODED_BYTES {
             return Err(bad("too large"));
         }
-        let mut rest = bytes;
-        let mut take = |n: usize| -> Result<&[u8]> {
-            let (head, tail) = rest.split_at_checked(n).ok_or(bad("truncated"))?;
-            rest = tail;
-            Ok(head)
-        };
-        if take(1)? != [USER_MODEL_VERSION] {
+        let mut r = Reader::new(bytes, "user model");
+        if r.u8()? != USER_MODEL_VERSION {
             return Err(bad("unknown format version"));
         }
         let mut model = Self::default();
         for (table, cap) in model.tables.iter_mut().zip(USER_MODEL_CAPS) {
-            let len = usize::from(take(1)?.first().copied().unwrap_or(0));
+            let len = usize::from(r.u8()?);
             if len > cap {
                 return Err(bad("too many values"));
             }
             for _ in 0..len {
-                let raw = take(ENTRY_BYTES)?;
-                let (hash, tail) = raw.split_at(8);
-                let (count, day) = tail.split_at(4);
                 let entry = Entry {
-                    hash: u64::from_le_bytes(hash.try_into().map_err(|_| bad("truncated"))?),
-                    count: u32::from_le_bytes(count.try_into().map_err(|_| bad("truncated"))?),
-                    day: u32::from_le_bytes(day.try_into().map_err(|_| bad("truncated"))?),
+                    hash: r.u64()?,
+                    count: r.u32()?,
+                    day: r.u32()?,
                 };
                 if entry.count == 0 {
                     return Err(bad("zero count"));
@@ -519,12 +512,9 @@ impl UserModel {
             }
         }
         for h in &mut model.hours {
-            let raw = take(2)?;
-            *h = u16::from_le_bytes(raw.try_into().map_err(|_| bad("truncated"))?);
+            *h = r.u16()?;
         }
-        if !rest.is_empty() {
-            return Err(bad("trailing bytes"));
-        }
+        r.finish()?;
         Ok(model)
     }
 }

@@ -3,6 +3,7 @@
 
 mod account;
 mod assess;
+mod bytes;
 mod compact;
 mod engine;
 mod evaluate;

@@ -6,6 +6,7 @@ use acctsec_core::{DeviceId, Timestamp, UserId};
 use sha2::{Digest, Sha256};
 
 use crate::assess::Signals;
+use crate::bytes::Reader;
 use crate::geo::{CountryCode, Location};
 use crate::travel::{DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_KM, impossible_travel};
 use crate::{Error, Result};
@@ -252,8 +253,13 @@ impl Profile {
     /// many or repeated entries, bad values, entries without sign-ins, truncated or with trailing
     /// bytes.
     pub fn from_data(data: &ProfileData) -> Result<Self> {
+        Self::from_bytes(data.as_bytes())
+    }
+
+    /// [`from_data`](Self::from_data) on bytes already bounded by the caller.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let bad = |reason| Error::Invalid("risk profile", reason);
-        let mut r = Reader(data.as_bytes());
+        let mut r = Reader::new(bytes, "risk profile");
         if r.u8()? != FORMAT_VERSION {
             return Err(bad("unknown format version"));
         }
@@ -303,9 +309,7 @@ impl Profile {
             }
             _ => return Err(bad("bad last location")),
         };
-        if !r.0.is_empty() {
-            return Err(bad("trailing bytes"));
-        }
+        r.finish()?;
         let anything = !countries.is_empty() || !devices.is_empty() || last_located.is_some();
         if successes == 0 && anything {
             return Err(bad("entries without sign-ins"));
@@ -340,44 +344,6 @@ fn insert_bounded<T>(list: &mut Vec<T>, entry: T, cap: usize, last: impl Fn(&T) 
 }
 
 /// Reads little-endian values off a byte slice, failing instead of panicking when it runs out.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let (head, rest) = self
-            .0
-            .split_at_checked(n)
-            .ok_or(Error::Invalid("risk profile", "truncated"))?;
-        self.0 = rest;
-        Ok(head)
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        self.take(N)?
-            .try_into()
-            .map_err(|_| Error::Invalid("risk profile", "truncated"))
-    }
-
-    fn u8(&mut self) -> Result<u8> {
-        let [b] = self.array::<1>()?;
-        Ok(b)
-    }
-
-    fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-
-    fn time(&mut self) -> Result<Timestamp> {
-        Ok(Timestamp::from_unix_millis(i64::from_le_bytes(
-            self.array()?,
-        )))
-    }
-
-    fn f64(&mut self) -> Result<f64> {
-        Ok(f64::from_le_bytes(self.array()?))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

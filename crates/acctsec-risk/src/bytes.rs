@@ -1,0 +1,76 @@
+//! [`Reader`]: reading the crate's stored forms field by field, each shortfall an
+//! [`Error::Invalid`] naming the form.
+
+use acctsec_core::Timestamp;
+
+use crate::{Error, Result};
+
+/// Reads little-endian fields from the front of a stored form.
+pub(crate) struct Reader<'a> {
+    rest: &'a [u8],
+    what: &'static str,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader of `bytes`, a stored `what` (named in errors).
+    pub(crate) const fn new(bytes: &'a [u8], what: &'static str) -> Self {
+        Self { rest: bytes, what }
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let (head, rest) = self
+            .rest
+            .split_at_checked(n)
+            .ok_or(Error::Invalid(self.what, "truncated"))?;
+        self.rest = rest;
+        Ok(head)
+    }
+
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let what = self.what;
+        self.take(N)?
+            .try_into()
+            .map_err(|_| Error::Invalid(what, "truncated"))
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8> {
+        let [b] = self.array::<1>()?;
+        Ok(b)
+    }
+
+    pub(crate) fn u16(&mut self) -> Result<u16> {
+        Ok(u16::from_le_bytes(self.array()?))
+    }
+
+    pub(crate) fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    pub(crate) fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+
+    pub(crate) fn time(&mut self) -> Result<Timestamp> {
+        Ok(Timestamp::from_unix_millis(i64::from_le_bytes(
+            self.array()?,
+        )))
+    }
+
+    pub(crate) fn f64(&mut self) -> Result<f64> {
+        Ok(f64::from_le_bytes(self.array()?))
+    }
+
+    /// The bytes not read yet.
+    pub(crate) const fn rest(&self) -> &'a [u8] {
+        self.rest
+    }
+
+    /// Ends reading: an error if anything is left.
+    pub(crate) fn finish(self) -> Result<()> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.what, "trailing bytes"))
+        }
+    }
+}
