@@ -10,7 +10,7 @@
 
 use std::hint::black_box;
 
-use acctsec_core::{DeviceId, Timestamp, UserAgent, UserId};
+use acctsec_core::{DeviceDigest, DeviceId, Timestamp, UserAgent, UserId};
 use acctsec_risk::{
     AccountRisk, Attempt, Engine, History, MAX_PROFILE_ENCODED_BYTES, ModelKey, Observation,
     Population, RbaRecord, SyntheticLog, UserModel,
@@ -136,8 +136,11 @@ fn risk(c: &mut Criterion) {
     let mut group = c.benchmark_group("risk/check");
     group.throughput(Throughput::Elements(1));
     let mut engine = Engine::new(Population::new(ModelKey::new([9; 16])));
-    let mut state = AccountRisk::new(&UserId::from(1_u64));
-    let device = DeviceId::new("d-5f1c2a9e7b3d4c60a1b2").unwrap();
+    let mut state = AccountRisk::new();
+    let device = DeviceDigest::of(
+        &UserId::from(1_u64),
+        &DeviceId::new("d-5f1c2a9e7b3d4c60a1b2").unwrap(),
+    );
     let agents: Vec<UserAgent> = log
         .iter()
         .step_by(997)
@@ -146,7 +149,7 @@ fn risk(c: &mut Criterion) {
         .collect();
     for (i, l) in log.iter().take(2_000).enumerate() {
         let agent = &agents[i % agents.len()];
-        let attempt = Attempt::new(l.record.at, l.record.ip, agent).with_device(&device);
+        let attempt = Attempt::new(l.record.at, l.record.ip, agent).with_device(device);
         let checked = engine.check(&state, &attempt);
         engine.learn(&mut state, checked);
     }
@@ -156,7 +159,7 @@ fn risk(c: &mut Criterion) {
             i += 1;
             let l = &log[i % log.len()];
             let attempt = Attempt::new(l.record.at, l.record.ip, &agents[i % agents.len()])
-                .with_device(&device);
+                .with_device(device);
             black_box(engine.check(&state, &attempt))
         });
     });

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::ids::{DeviceId, truncate_clean};
+use sha2::{Digest, Sha256};
+
+use crate::ids::{DeviceId, UserId, truncate_clean};
 
 /// The most bytes of a user-agent string that are kept.
 pub const MAX_USER_AGENT_BYTES: usize = 512;
@@ -38,16 +40,40 @@ impl fmt::Display for UserAgent {
     }
 }
 
+digest_type!(
+    /// A device cookie as it may be kept: SHA-256 over the account and the cookie
+    /// ([`DeviceDigest::of`]). Storage and activity logs hold this, never the cookie (it may be a
+    /// credential), and one device's digests under two accounts differ, so they don't link the
+    /// accounts. Cookies should be long random values: a short, guessable one could be found
+    /// again from its digest. Equality is constant-time; `Debug` prints none of the bytes.
+    DeviceDigest
+);
+
+impl DeviceDigest {
+    /// The digest of `device` as presented to `user`'s account.
+    #[must_use]
+    pub fn of(user: &UserId, device: &DeviceId) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"acctsec/v1/device");
+        for part in [user.as_str().as_bytes(), device.as_str().as_bytes()] {
+            h.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+            h.update(part);
+        }
+        Self(h.finalize().into())
+    }
+}
+
 /// What the host knows about the client behind a request: its IP address (as the host's trusted
-/// proxy configuration determined it), its user agent, and a device id from a long-lived cookie.
+/// proxy configuration determined it), its user agent, and the digest of its device cookie.
 ///
 /// ```
-/// use acctsec_core::{ClientInfo, DeviceId};
+/// use acctsec_core::{ClientInfo, DeviceDigest, DeviceId, UserId};
 ///
+/// let cookie = DeviceId::new("d-81f2c4a7e9b05d36")?;
 /// let client = ClientInfo::new()
 ///     .with_ip("203.0.113.7".parse()?)
 ///     .with_user_agent("Mozilla/5.0 (X11; Linux x86_64)")
-///     .with_device(DeviceId::new("d-81f2")?);
+///     .with_device(DeviceDigest::of(&UserId::from(7_u64), &cookie));
 /// assert_eq!(client.user_agent().map(|ua| ua.as_str()), Some("Mozilla/5.0 (X11; Linux x86_64)"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -55,7 +81,7 @@ impl fmt::Display for UserAgent {
 pub struct ClientInfo {
     ip: Option<IpAddr>,
     user_agent: Option<UserAgent>,
-    device: Option<DeviceId>,
+    device: Option<DeviceDigest>,
 }
 
 impl ClientInfo {
@@ -79,9 +105,9 @@ impl ClientInfo {
         self
     }
 
-    /// Sets the device id.
+    /// Sets the device cookie's digest.
     #[must_use]
-    pub fn with_device(mut self, device: DeviceId) -> Self {
+    pub fn with_device(mut self, device: DeviceDigest) -> Self {
         self.device = Some(device);
         self
     }
@@ -98,9 +124,9 @@ impl ClientInfo {
         self.user_agent.as_ref()
     }
 
-    /// The device id, if the client presented one.
+    /// The device cookie's digest, if the client presented one.
     #[must_use]
-    pub fn device(&self) -> Option<&DeviceId> {
+    pub fn device(&self) -> Option<&DeviceDigest> {
         self.device.as_ref()
     }
 }
@@ -108,6 +134,31 @@ impl ClientInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_digests_hide_the_cookie_and_differ_per_account() {
+        let cookie = DeviceId::new("d-81f2c4a7e9b05d36").unwrap();
+        let (a, b) = (UserId::from(1_u64), UserId::from(2_u64));
+        let digest = DeviceDigest::of(&a, &cookie);
+        assert_eq!(digest, DeviceDigest::of(&a, &cookie));
+        assert_ne!(
+            digest,
+            DeviceDigest::of(&b, &cookie),
+            "accounts are not linked"
+        );
+        let other = DeviceId::new("d-81f2c4a7e9b05d37").unwrap();
+        assert_ne!(digest, DeviceDigest::of(&a, &other));
+        // Length-prefixed: moving bytes between the parts changes the digest.
+        let (ab, c) = (UserId::new("ab").unwrap(), DeviceId::new("c").unwrap());
+        let (a2, bc) = (UserId::new("a").unwrap(), DeviceId::new("bc").unwrap());
+        assert_ne!(DeviceDigest::of(&ab, &c), DeviceDigest::of(&a2, &bc));
+        let client = ClientInfo::new().with_device(digest);
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("81f2") && shown.contains("DeviceDigest(..)"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn user_agent_is_bounded_and_clean() {
@@ -124,13 +175,16 @@ mod tests {
     }
 
     #[test]
-    fn debug_hides_the_device_cookie() {
+    fn debug_hides_the_device_cookie_s_digest() {
         let client = ClientInfo::new()
             .with_ip(IpAddr::from([192, 0, 2, 7]))
-            .with_device(DeviceId::new("cookie-5f1e9a0b77c3").unwrap());
+            .with_device(DeviceDigest::of(
+                &UserId::from(1_u64),
+                &DeviceId::new("cookie-5f1e9a0b77c3").unwrap(),
+            ));
         let shown = format!("{client:?}");
         assert!(!shown.contains("cookie-5f1e9a0b77c3"), "{shown}");
-        assert!(shown.contains("DeviceId(..)"), "{shown}");
+        assert!(shown.contains("DeviceDigest(..)"), "{shown}");
         assert!(shown.contains("192.0.2.7"), "{shown}");
     }
 }

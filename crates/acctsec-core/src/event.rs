@@ -82,7 +82,8 @@ impl fmt::Display for SecurityEventKind {
     }
 }
 
-/// One entry of an account's activity log. It never holds a secret: no password, token or code.
+/// One entry of an account's activity log. It never holds a secret: no password, token, code or
+/// device cookie (only its [`DeviceDigest`](crate::DeviceDigest)).
 ///
 /// ```
 /// use acctsec_core::{ClientInfo, Detail, SecurityEvent, SecurityEventKind, Timestamp, UserId};

@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod macros;
+
 mod client;
 mod email;
 mod error;
@@ -12,7 +15,7 @@ mod secret;
 pub mod store;
 mod time;
 
-pub use client::{ClientInfo, MAX_USER_AGENT_BYTES, UserAgent};
+pub use client::{ClientInfo, DeviceDigest, MAX_USER_AGENT_BYTES, UserAgent};
 pub use email::{
     Email, MAX_DOMAIN_LABEL_BYTES, MAX_EMAIL_BYTES, MAX_EMAIL_INPUT_BYTES, MAX_LOCAL_PART_BYTES,
 };

@@ -1,7 +1,6 @@
 //! [`AccountRisk`]: everything the risk engine keeps for one account — the rules' [`Profile`] and
 //! the model's [`UserModel`] — as one value for the host's profile store.
 
-use acctsec_core::UserId;
 use acctsec_core::store::ProfileData;
 
 use crate::bytes::Reader;
@@ -11,8 +10,8 @@ use crate::{Error, Result};
 
 const FORMAT_VERSION: u8 = 1;
 
-/// The most bytes a stored [`AccountRisk`] takes: 1,555 (a version byte, the profile's length,
-/// at most 600 for the profile and 952 for the model).
+/// The most bytes a stored [`AccountRisk`] takes: 1,795 (a version byte, the profile's length,
+/// at most 840 for the profile and 952 for the model).
 pub const MAX_ACCOUNT_RISK_BYTES: usize =
     1 + 2 + MAX_PROFILE_ENCODED_BYTES + MAX_USER_MODEL_ENCODED_BYTES;
 
@@ -21,15 +20,14 @@ pub const MAX_ACCOUNT_RISK_BYTES: usize =
 /// the same checked bytes.
 ///
 /// ```
-/// use acctsec_core::UserId;
 /// use acctsec_risk::AccountRisk;
 ///
-/// let state = AccountRisk::new(&UserId::from(7_u64));
+/// let state = AccountRisk::new();
 /// let stored = state.to_data()?;
 /// assert_eq!(AccountRisk::from_data(&stored)?, state);
 /// # Ok::<(), acctsec_risk::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AccountRisk {
     /// The rules' memory: countries, devices, the last place.
@@ -39,13 +37,10 @@ pub struct AccountRisk {
 }
 
 impl AccountRisk {
-    /// An empty state for `user`.
+    /// An empty state.
     #[must_use]
-    pub fn new(user: &UserId) -> Self {
-        Self {
-            profile: Profile::new(user),
-            model: UserModel::default(),
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// The stored form, at most [`MAX_ACCOUNT_RISK_BYTES`].
@@ -149,14 +144,15 @@ mod tests {
     use super::*;
     use crate::compact::{ModelKey, Population};
     use crate::geo::CountryCode;
-    use acctsec_core::{DeviceId, Timestamp};
+    use acctsec_core::{DeviceDigest, DeviceId, Timestamp, UserId};
 
     fn full() -> AccountRisk {
-        let mut state = AccountRisk::new(&UserId::from(1_u64));
+        let mut state = AccountRisk::new();
         let mut population = Population::with_widths(ModelKey::new([2; 16]), 10, 10).unwrap();
         for i in 0..200_i64 {
             let code = format!("A{}", char::from(b'A' + (i % 26) as u8));
-            let device = DeviceId::new(format!("device-{i:04}-0123456789abcdef")).unwrap();
+            let cookie = DeviceId::new(format!("device-{i:04}-0123456789abcdef")).unwrap();
+            let device = DeviceDigest::of(&UserId::from(1_u64), &cookie);
             let at = Timestamp::from_unix_secs(i * 3600);
             state
                 .profile

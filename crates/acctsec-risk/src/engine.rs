@@ -5,7 +5,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use acctsec_core::{DeviceId, Timestamp, UserAgent};
+use acctsec_core::{DeviceDigest, Timestamp, UserAgent};
 
 use crate::account::AccountRisk;
 use crate::assess::{Assessment, Level, Thresholds, assess};
@@ -50,8 +50,8 @@ pub struct Attempt<'a> {
     pub ip: IpAddr,
     /// The raw user agent (bounded by its type).
     pub user_agent: &'a UserAgent,
-    /// The device cookie, if the client sent one.
-    pub device: Option<&'a DeviceId>,
+    /// The digest of the device cookie, if the client sent one.
+    pub device: Option<DeviceDigest>,
     /// The throttle counters.
     pub failures: Failures,
 }
@@ -83,9 +83,9 @@ impl<'a> Attempt<'a> {
         }
     }
 
-    /// With the device cookie.
+    /// With the device cookie's digest ([`DeviceDigest::of`] the account and the cookie).
     #[must_use]
-    pub const fn with_device(mut self, device: &'a DeviceId) -> Self {
+    pub const fn with_device(mut self, device: DeviceDigest) -> Self {
         self.device = Some(device);
         self
     }
@@ -107,7 +107,7 @@ pub struct Checked {
     hashed: Hashed,
     geo: Geo,
     at: Timestamp,
-    device: Option<DeviceId>,
+    device: Option<DeviceDigest>,
 }
 
 impl fmt::Debug for Checked {
@@ -129,16 +129,17 @@ impl fmt::Debug for Checked {
 /// unknown).
 ///
 /// ```
-/// use acctsec_core::{DeviceId, Timestamp, UserAgent, UserId};
+/// use acctsec_core::{DeviceDigest, DeviceId, Timestamp, UserAgent, UserId};
 /// use acctsec_risk::{AccountRisk, Action, Attempt, Engine, ModelKey, Population};
 ///
 /// let mut engine = Engine::new(Population::new(ModelKey::new([7; 16])));
-/// let mut state = AccountRisk::new(&UserId::from(42_u64));
+/// let mut state = AccountRisk::new();
 /// let ua = UserAgent::new("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0");
-/// let laptop = DeviceId::new("d-5f1c2a9e7b3d4c60a1b2")?;
+/// let cookie = DeviceId::new("d-5f1c2a9e7b3d4c60a1b2")?;
+/// let laptop = DeviceDigest::of(&UserId::from(42_u64), &cookie);
 /// for day in 0..20 {
 ///     let attempt = Attempt::new(Timestamp::from_unix_secs(day * 86_400), "192.0.2.10".parse()?, &ua)
-///         .with_device(&laptop);
+///         .with_device(laptop);
 ///     let checked = engine.check(&state, &attempt);
 ///     // The first sign-in has no history: Medium. The flow asks for a code; once it is
 ///     // passed (or for an allowed sign-in), it learns the attempt.
@@ -146,7 +147,7 @@ impl fmt::Debug for Checked {
 ///     assert!(engine.learn(&mut state, checked));
 /// }
 /// let usual = Attempt::new(Timestamp::from_unix_secs(20 * 86_400), "192.0.2.10".parse()?, &ua)
-///     .with_device(&laptop);
+///     .with_device(laptop);
 /// assert_eq!(engine.check(&state, &usual).assessment.action, Action::Allow);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -260,7 +261,7 @@ impl Engine {
         let hashed = self.hash(ip, attempt.user_agent, &geo, &software);
         let mut signals = state.profile.signals(
             geo.country,
-            attempt.device,
+            attempt.device.as_ref(),
             geo.location.as_ref(),
             attempt.at,
         );
@@ -279,13 +280,13 @@ impl Engine {
             hashed,
             geo,
             at: attempt.at,
-            device: attempt.device.cloned(),
+            device: attempt.device,
         }
     }
 
     /// Learns a checked attempt that became a successful sign-in — allowed, or challenged and the
     /// challenge passed — into the population, the account's model and its profile (the device
-    /// cookie as a salted digest). Taking the [`Checked`] by value, it learns each attempt once.
+    /// cookie as its digest). Taking the [`Checked`] by value, it learns each attempt once.
     ///
     /// Returns `false` and learns nothing for an attempt assessed [`Level::High`] (blocked, or
     /// let through in audit-only mode): learning a stranger's sign-in would make their network

@@ -2,8 +2,7 @@
 //! sign-in — compact, bounded and versioned, for the host's profile store.
 
 use acctsec_core::store::ProfileData;
-use acctsec_core::{DeviceId, Timestamp, UserId};
-use sha2::{Digest, Sha256};
+use acctsec_core::{DeviceDigest, Timestamp};
 
 use crate::assess::Signals;
 use crate::bytes::Reader;
@@ -15,11 +14,11 @@ use crate::{Error, Result};
 pub const MAX_PROFILE_COUNTRIES: usize = 16;
 /// The most devices a profile remembers; the least recently seen is forgotten first.
 pub const MAX_PROFILE_DEVICES: usize = 16;
-/// The most bytes a stored profile takes (version, salt, count, 16 countries, 16 devices, the
-/// last located sign-in): 600.
-pub const MAX_PROFILE_ENCODED_BYTES: usize = 1 + 16 + 4 + 1 + 16 * 10 + 1 + 16 * 24 + 1 + 8 + 24;
+/// The most bytes a stored profile takes (version, count, 16 countries, 16 devices, the last
+/// located sign-in): 840.
+pub const MAX_PROFILE_ENCODED_BYTES: usize = 1 + 4 + 1 + 16 * 10 + 1 + 16 * 40 + 1 + 8 + 24;
 
-const FORMAT_VERSION: u8 = 1;
+const FORMAT_VERSION: u8 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct CountrySeen {
@@ -29,7 +28,7 @@ struct CountrySeen {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct DeviceSeen {
-    digest: [u8; 16],
+    digest: DeviceDigest,
     last: Timestamp,
 }
 
@@ -40,30 +39,29 @@ struct Located {
 }
 
 /// What the rules remember of one account's successful sign-ins: the countries (when each was
-/// last seen), the devices — as digests of their ids salted per account, so the profile never
-/// holds a device cookie (it may be a credential) and one device can't link two accounts — and
-/// the last sign-in whose place was known. Device ids should be long random values (as a host's
-/// cookie is): a short, guessable id could be found again from its digest.
+/// last seen), the devices — as [`DeviceDigest`]s, so the profile never holds a device cookie
+/// (it may be a credential) and one device can't link two accounts — and the last sign-in whose
+/// place was known.
 ///
 /// Bounded: at most [`MAX_PROFILE_COUNTRIES`] countries and [`MAX_PROFILE_DEVICES`] devices, at
 /// most [`MAX_PROFILE_ENCODED_BYTES`] stored. `Debug` shows counts only.
 ///
 /// ```
-/// use acctsec_core::{DeviceId, Timestamp, UserId};
+/// use acctsec_core::{DeviceDigest, DeviceId, Timestamp, UserId};
 /// use acctsec_risk::{CountryCode, Profile};
 ///
-/// let mut profile = Profile::new(&UserId::from(7_u64));
-/// let laptop = DeviceId::new("d-7f3a9c1e5b2d4f60").map_err(|_| acctsec_risk::Error::Invalid("device", "bad"))?;
+/// let mut profile = Profile::new();
+/// let cookie = DeviceId::new("d-7f3a9c1e5b2d4f60")?;
+/// let laptop = DeviceDigest::of(&UserId::from(7_u64), &cookie);
 /// profile.learn(Some(CountryCode::new("NO")?), Some(&laptop), None, Timestamp::from_unix_secs(0));
 /// let signals = profile.signals(Some(CountryCode::new("BR")?), Some(&laptop), None, Timestamp::from_unix_secs(60));
 /// assert_eq!(signals.new_country.map(|c| c.to_string()).as_deref(), Some("BR"));
 /// assert!(!signals.new_device);
 /// assert_eq!(Profile::from_data(&profile.to_data()?)?, profile);
-/// # Ok::<(), acctsec_risk::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Profile {
-    salt: [u8; 16],
     successes: u32,
     countries: Vec<CountrySeen>,
     devices: Vec<DeviceSeen>,
@@ -82,40 +80,11 @@ impl std::fmt::Debug for Profile {
     }
 }
 
-/// The first 16 bytes of SHA-256 over length-prefixed parts.
-fn digest16(parts: &[&[u8]]) -> [u8; 16] {
-    let mut h = Sha256::new();
-    for part in parts {
-        h.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
-        h.update(part);
-    }
-    let full: [u8; 32] = h.finalize().into();
-    let mut out = [0_u8; 16];
-    for (o, f) in out.iter_mut().zip(full) {
-        *o = f;
-    }
-    out
-}
-
 impl Profile {
-    /// An empty profile for `user`, whose id salts the device digests.
+    /// An empty profile.
     #[must_use]
-    pub fn new(user: &UserId) -> Self {
-        Self {
-            salt: digest16(&[b"acctsec-risk/v1/profile-salt", user.as_str().as_bytes()]),
-            successes: 0,
-            countries: Vec::new(),
-            devices: Vec::new(),
-            last_located: None,
-        }
-    }
-
-    fn device_digest(&self, device: &DeviceId) -> [u8; 16] {
-        digest16(&[
-            b"acctsec-risk/v1/device",
-            &self.salt,
-            device.as_str().as_bytes(),
-        ])
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// How many successful sign-ins were learned.
@@ -133,7 +102,7 @@ impl Profile {
     pub fn signals(
         &self,
         country: Option<CountryCode>,
-        device: Option<&DeviceId>,
+        device: Option<&DeviceDigest>,
         location: Option<&Location>,
         now: Timestamp,
     ) -> Signals {
@@ -143,10 +112,8 @@ impl Profile {
         }
         signals.new_country =
             country.filter(|c| !self.countries.iter().any(|seen| seen.code == *c));
-        signals.new_device = device.is_none_or(|d| {
-            let digest = self.device_digest(d);
-            !self.devices.iter().any(|seen| seen.digest == digest)
-        });
+        signals.new_device =
+            device.is_none_or(|d| !self.devices.iter().any(|seen| seen.digest == *d));
         if let (Some(last), Some(here)) = (&self.last_located, location) {
             signals.impossible_travel = impossible_travel(
                 &last.location,
@@ -165,7 +132,7 @@ impl Profile {
     pub fn learn(
         &mut self,
         country: Option<CountryCode>,
-        device: Option<&DeviceId>,
+        device: Option<&DeviceDigest>,
         location: Option<Location>,
         at: Timestamp,
     ) {
@@ -182,7 +149,7 @@ impl Profile {
             }
         }
         if let Some(device) = device {
-            let digest = self.device_digest(device);
+            let digest = *device;
             match self.devices.iter_mut().find(|seen| seen.digest == digest) {
                 Some(seen) => seen.last = seen.last.max(at),
                 None => {
@@ -220,7 +187,6 @@ impl Profile {
         }
         let mut out = Vec::with_capacity(MAX_PROFILE_ENCODED_BYTES);
         out.push(FORMAT_VERSION);
-        out.extend_from_slice(&self.salt);
         out.extend_from_slice(&self.successes.to_le_bytes());
         out.push(u8::try_from(self.countries.len()).map_err(|_| over)?);
         for c in &self.countries {
@@ -229,7 +195,7 @@ impl Profile {
         }
         out.push(u8::try_from(self.devices.len()).map_err(|_| over)?);
         for d in &self.devices {
-            out.extend_from_slice(&d.digest);
+            out.extend_from_slice(d.digest.as_bytes());
             out.extend_from_slice(&d.last.as_unix_millis().to_le_bytes());
         }
         match &self.last_located {
@@ -263,7 +229,6 @@ impl Profile {
         if r.u8()? != FORMAT_VERSION {
             return Err(bad("unknown format version"));
         }
-        let salt = r.array::<16>()?;
         let successes = r.u32()?;
         let countries_len = usize::from(r.u8()?);
         if countries_len > MAX_PROFILE_COUNTRIES {
@@ -290,7 +255,7 @@ impl Profile {
         }
         let mut devices: Vec<DeviceSeen> = Vec::with_capacity(devices_len);
         for _ in 0..devices_len {
-            let digest = r.array::<16>()?;
+            let digest = DeviceDigest::from_bytes(r.array()?);
             if devices.iter().any(|d| d.digest == digest) {
                 return Err(bad("repeated device"));
             }
@@ -315,7 +280,6 @@ impl Profile {
             return Err(bad("entries without sign-ins"));
         }
         Ok(Self {
-            salt,
             successes,
             countries,
             devices,
@@ -347,6 +311,7 @@ fn insert_bounded<T>(list: &mut Vec<T>, entry: T, cap: usize, last: impl Fn(&T) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use acctsec_core::{DeviceId, UserId};
     use proptest::prelude::*;
 
     fn t(secs: i64) -> Timestamp {
@@ -357,12 +322,12 @@ mod tests {
         CountryCode::new(code).unwrap()
     }
 
-    fn device(id: &str) -> DeviceId {
-        DeviceId::new(id).unwrap()
+    fn device(id: &str) -> DeviceDigest {
+        DeviceDigest::of(&UserId::from(7_u64), &DeviceId::new(id).unwrap())
     }
 
     fn profile() -> Profile {
-        Profile::new(&UserId::from(7_u64))
+        Profile::new()
     }
 
     #[test]
@@ -498,11 +463,13 @@ mod tests {
     }
 
     #[test]
-    fn device_digests_are_salted_per_account() {
-        let d = device("laptop-1");
-        let a = Profile::new(&UserId::from(1_u64));
-        let b = Profile::new(&UserId::from(2_u64));
-        assert_ne!(a.device_digest(&d), b.device_digest(&d));
+    fn the_stored_form_holds_device_digests_not_cookies() {
+        let mut p = profile();
+        p.learn(None, Some(&device("cookie-5f1e9a0b77c3")), None, t(0));
+        let bytes = p.to_data().unwrap().as_bytes().to_vec();
+        assert!(!bytes.windows(19).any(|w| w == b"cookie-5f1e9a0b77c3"));
+        let digest = device("cookie-5f1e9a0b77c3");
+        assert!(bytes.windows(32).any(|w| w == digest.as_bytes()));
     }
 
     #[test]
@@ -522,7 +489,7 @@ mod tests {
             other => panic!("{other:?}"),
         };
         let mut other_version = bytes.clone();
-        other_version[0] = 2;
+        other_version[0] = 1;
         assert_eq!(reason(other_version), "unknown format version");
         assert_eq!(reason(bytes[..bytes.len() - 1].to_vec()), "truncated");
         let mut trailing = bytes.clone();
@@ -530,7 +497,6 @@ mod tests {
         assert_eq!(reason(trailing), "trailing bytes");
         // Seventeen valid, distinct countries: over the cap.
         let mut many = vec![FORMAT_VERSION];
-        many.extend([0; 16]);
         many.extend(1_u32.to_le_bytes());
         many.push(17);
         for i in 0..17_u8 {
@@ -541,18 +507,17 @@ mod tests {
         assert_eq!(reason(many), "too many countries");
         // A repeated device.
         let mut twice = vec![FORMAT_VERSION];
-        twice.extend([0; 16]);
         twice.extend(1_u32.to_le_bytes());
         twice.extend([0, 2]);
         for _ in 0..2 {
-            twice.extend([9; 16]);
+            twice.extend([9; 32]);
             twice.extend(0_i64.to_le_bytes());
         }
         twice.push(0);
         assert_eq!(reason(twice), "repeated device");
         // Entries without any sign-in.
         let mut none = bytes.clone();
-        none[17..21].copy_from_slice(&0_u32.to_le_bytes());
+        none[1..5].copy_from_slice(&0_u32.to_le_bytes());
         assert_eq!(reason(none), "entries without sign-ins");
         // Debug shows counts, not places or digests.
         let dbg = format!("{p:?}");

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use acctsec_core::{DeviceId, Timestamp, UserAgent, UserId};
+use acctsec_core::{DeviceDigest, DeviceId, Timestamp, UserAgent, UserId};
 use acctsec_risk::{
     AccountRisk, Action, Attempt, CountryCode, Engine, Failures, Geo, GeoLookup, Level, Location,
     ModelKey, Population, RangeReputation, SyntheticLog,
@@ -72,7 +72,7 @@ fn engine() -> Engine {
 
 /// A service with a crowd of other accounts (a synthetic log), then thirty mornings of sign-ins
 /// by the owner from home on the laptop, each learned after it went through.
-fn trained() -> (Engine, AccountRisk, DeviceId) {
+fn trained() -> (Engine, AccountRisk, DeviceDigest) {
     let mut engine = engine();
     let mut crowd: HashMap<i64, AccountRisk> = HashMap::new();
     let log = SyntheticLog::new(3)
@@ -81,9 +81,7 @@ fn trained() -> (Engine, AccountRisk, DeviceId) {
         .attacks_per_kind(0)
         .generate();
     for record in log.iter().map(|l| &l.record).filter(|r| r.success) {
-        let state = crowd
-            .entry(record.user)
-            .or_insert_with(|| AccountRisk::new(&UserId::from(record.user)));
+        let state = crowd.entry(record.user).or_default();
         let checked = engine.check(
             state,
             &Attempt::new(record.at, record.ip, &record.user_agent),
@@ -91,12 +89,15 @@ fn trained() -> (Engine, AccountRisk, DeviceId) {
         engine.learn(state, checked);
     }
     assert!(engine.population().users() > 250);
-    let mut state = AccountRisk::new(&UserId::from(42_u64));
-    let laptop = DeviceId::new("d-5f1c2a9e7b3d4c60a1b2").unwrap();
+    let mut state = AccountRisk::new();
+    let laptop = DeviceDigest::of(
+        &UserId::from(42_u64),
+        &DeviceId::new("d-5f1c2a9e7b3d4c60a1b2").unwrap(),
+    );
     let ua = UserAgent::new(FIREFOX);
     for day in 0..30 {
         let at = Timestamp::from_unix_secs(day * 86_400 + 8 * 3_600);
-        let attempt = Attempt::new(at, ip(HOME), &ua).with_device(&laptop);
+        let attempt = Attempt::new(at, ip(HOME), &ua).with_device(laptop);
         let checked = engine.check(&state, &attempt);
         if day == 0 {
             let codes: Vec<_> = checked
@@ -117,10 +118,7 @@ fn the_owner_at_home_is_let_in_quietly() {
     let (engine, state, laptop) = trained();
     let ua = UserAgent::new(FIREFOX);
     let at = Timestamp::from_unix_secs(30 * 86_400 + 9 * 3_600);
-    let checked = engine.check(
-        &state,
-        &Attempt::new(at, ip(HOME), &ua).with_device(&laptop),
-    );
+    let checked = engine.check(&state, &Attempt::new(at, ip(HOME), &ua).with_device(laptop));
     let a = &checked.assessment;
     assert_eq!(
         (a.level, a.action, a.notify),
@@ -188,7 +186,7 @@ fn failures_behind_the_owner_s_address_challenge_but_do_not_lock_the_owner_out()
     let at = Timestamp::from_unix_secs(30 * 86_400 + 8 * 3_600);
     let stuffing = Failures::new(50, 500, 400);
     let owner = Attempt::new(at, ip(HOME), &ua)
-        .with_device(&laptop)
+        .with_device(laptop)
         .with_failures(stuffing);
     let a = engine.check(&state, &owner).assessment;
     assert_eq!(a.action, Action::Challenge, "{:?}", a.reasons);
@@ -209,17 +207,20 @@ fn failures_behind_the_owner_s_address_challenge_but_do_not_lock_the_owner_out()
 #[test]
 fn without_plug_points_the_model_and_device_still_work() {
     let mut engine = Engine::new(Population::new(ModelKey::new([1; 16])));
-    let mut state = AccountRisk::new(&UserId::from(7_u64));
+    let mut state = AccountRisk::new();
     let ua = UserAgent::new(FIREFOX);
-    let phone = DeviceId::new("d-0a1b2c3d4e5f60718293").unwrap();
+    let phone = DeviceDigest::of(
+        &UserId::from(7_u64),
+        &DeviceId::new("d-0a1b2c3d4e5f60718293").unwrap(),
+    );
     for day in 0..10 {
         let at = Timestamp::from_unix_secs(day * 86_400);
-        let checked = engine.check(&state, &Attempt::new(at, ip(HOME), &ua).with_device(&phone));
+        let checked = engine.check(&state, &Attempt::new(at, ip(HOME), &ua).with_device(phone));
         assert!(engine.learn(&mut state, checked));
     }
     assert_eq!(engine.population().logins(), 10);
     let at = Timestamp::from_unix_secs(10 * 86_400);
-    let usual = engine.check(&state, &Attempt::new(at, ip(HOME), &ua).with_device(&phone));
+    let usual = engine.check(&state, &Attempt::new(at, ip(HOME), &ua).with_device(phone));
     assert_eq!(usual.assessment.action, Action::Allow);
     let other = UserAgent::new(OLD_CHROME);
     let elsewhere = engine.check(&state, &Attempt::new(at, ip(TOR_EXIT), &other));
@@ -254,7 +255,7 @@ fn a_blocked_attempt_is_never_learned_and_addresses_are_canonical() {
     let a = engine
         .check(
             &state,
-            &Attempt::new(at, ip(&mapped), &firefox).with_device(&laptop),
+            &Attempt::new(at, ip(&mapped), &firefox).with_device(laptop),
         )
         .assessment;
     assert_eq!(
@@ -266,7 +267,7 @@ fn a_blocked_attempt_is_never_learned_and_addresses_are_canonical() {
     // Debug shows neither the address nor the user agent nor the cookie.
     let shown = format!(
         "{:?}",
-        Attempt::new(at, ip(HOME), &firefox).with_device(&laptop)
+        Attempt::new(at, ip(HOME), &firefox).with_device(laptop)
     );
     assert!(
         !shown.contains("192.0.2") && !shown.contains("Firefox") && !shown.contains("d-5f"),

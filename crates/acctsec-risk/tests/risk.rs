@@ -305,7 +305,7 @@ fn an_io_error_ends_reading() {
 
 #[test]
 fn a_profile_stays_within_its_bounds_after_a_million_sign_ins() {
-    let mut profile = Profile::new(&UserId::from(1_u64));
+    let mut profile = Profile::new();
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
     let countries: Vec<CountryCode> = (b'A'..=b'Z')
         .flat_map(|a| {
@@ -319,7 +319,8 @@ fn a_profile_stays_within_its_bounds_after_a_million_sign_ins() {
         state ^= state >> 7;
         state ^= state << 17;
         let country = countries[usize::try_from(state % countries.len() as u64).unwrap()];
-        let device = acctsec_core::DeviceId::new(format!("dev-{}", state % 1000)).unwrap();
+        let cookie = acctsec_core::DeviceId::new(format!("dev-{}", state % 1000)).unwrap();
+        let device = acctsec_core::DeviceDigest::of(&UserId::from(1_u64), &cookie);
         profile.learn(
             Some(country),
             Some(&device),

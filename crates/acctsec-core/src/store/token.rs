@@ -1,54 +1,8 @@
-use std::fmt;
 use std::future::Future;
-
-use subtle::ConstantTimeEq;
 
 use crate::error::StoreError;
 use crate::ids::{Purpose, UserId};
 use crate::time::Timestamp;
-
-/// Defines a 32-byte digest newtype with constant-time equality and a `Debug` that prints none
-/// of its bytes.
-macro_rules! digest_type {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Eq)]
-        pub struct $name([u8; 32]);
-
-        impl $name {
-            /// Wraps digest bytes.
-            #[must_use]
-            pub const fn from_bytes(bytes: [u8; 32]) -> Self {
-                Self(bytes)
-            }
-
-            /// The digest bytes, for storage.
-            #[must_use]
-            pub const fn as_bytes(&self) -> &[u8; 32] {
-                &self.0
-            }
-        }
-
-        impl PartialEq for $name {
-            fn eq(&self, other: &Self) -> bool {
-                self.0.ct_eq(&other.0).into()
-            }
-        }
-
-        // Hashing the bytes agrees with the constant-time equality: equal digests hash equally.
-        impl std::hash::Hash for $name {
-            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-                self.0.hash(state);
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(concat!(stringify!($name), "(..)"))
-            }
-        }
-    };
-}
 
 digest_type!(
     /// What a store keeps instead of a one-time token or code: a 32-byte digest of it. A leaked

@@ -3,7 +3,9 @@
 use std::collections::BTreeSet;
 
 use acctsec_core::store::{MAX_ACTIVITY_PAGE, RecordedEvent};
-use acctsec_core::{ActivityLog, ClientInfo, Detail, DeviceId, SecurityEvent, SecurityEventKind};
+use acctsec_core::{
+    ActivityLog, ClientInfo, Detail, DeviceDigest, DeviceId, SecurityEvent, SecurityEventKind,
+};
 
 use super::{t, user};
 
@@ -23,7 +25,10 @@ pub async fn append_round_trips_event<S: ActivityLog>(store: S) {
     let client = ClientInfo::new()
         .with_ip("2001:db8::7".parse().expect("ip"))
         .with_user_agent("Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0")
-        .with_device(DeviceId::new("dev-1").expect("device id"));
+        .with_device(DeviceDigest::of(
+            &user(1),
+            &DeviceId::new("dev-1").expect("device id"),
+        ));
     let e = SecurityEvent::new(user(1), SecurityEventKind::SignInSucceeded, t(1000), client)
         .with_detail(Detail::new("new_device,new_country"));
     let id = store.append(&e).await.expect("append");
