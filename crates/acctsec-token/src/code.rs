@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use acctsec_core::rng::TryCryptoRng;
 use acctsec_core::{BindingDigest, Purpose, Timestamp, TokenDigest, TokenRecord, UserId};
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::key::{HmacSha256, derived_mac, mac_parts};
+use crate::token::is_valid_lifetime;
 use crate::{Error, Result};
 
 /// The default number of digits: 6 (ASVS 5.0 6.5: at least 20 bits of entropy).
@@ -130,13 +130,13 @@ impl CodesBuilder<'_> {
     /// # Errors
     ///
     /// [`Error::InvalidDigits`] unless the digits are from [`MIN_CODE_DIGITS`] to
-    /// [`MAX_CODE_DIGITS`]; [`Error::InvalidLifetime`] if the lifetime is zero or longer than
-    /// [`MAX_CODE_LIFETIME`]; [`Error::KeyTooShort`] or [`Error::KeyTooLong`] for the secret.
+    /// [`MAX_CODE_DIGITS`]; [`Error::InvalidLifetime`] if the lifetime is zero, not whole
+    /// milliseconds, or longer than [`MAX_CODE_LIFETIME`]; [`Error::KeyTooShort`] or [`Error::KeyTooLong`] for the secret.
     pub fn build(self) -> Result<Codes> {
         if !(MIN_CODE_DIGITS..=MAX_CODE_DIGITS).contains(&self.digits) {
             return Err(Error::InvalidDigits);
         }
-        if self.lifetime.is_zero() || self.lifetime > MAX_CODE_LIFETIME {
+        if !is_valid_lifetime(self.lifetime, MAX_CODE_LIFETIME) {
             return Err(Error::InvalidLifetime);
         }
         Ok(Codes {
@@ -259,7 +259,7 @@ impl Codes {
         expected: &TokenDigest,
     ) -> bool {
         self.digest(purpose, user, typed)
-            .is_some_and(|d| bool::from(d.as_bytes().ct_eq(expected.as_bytes())))
+            .is_some_and(|d| d == *expected)
     }
 
     fn keyed_digest(&self, purpose: &Purpose, user: &UserId, code: &[u8]) -> TokenDigest {

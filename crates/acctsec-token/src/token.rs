@@ -9,7 +9,6 @@ use acctsec_core::{
 };
 use hmac::Mac;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::b64;
@@ -309,7 +308,7 @@ impl TokensBuilder {
 }
 
 /// Whether `lifetime` is positive, whole milliseconds and at most `max`.
-fn is_valid_lifetime(lifetime: Duration, max: Duration) -> bool {
+pub(crate) fn is_valid_lifetime(lifetime: Duration, max: Duration) -> bool {
     !lifetime.is_zero() && lifetime <= max && lifetime.subsec_nanos().is_multiple_of(1_000_000)
 }
 
@@ -437,7 +436,8 @@ impl Opened {
     ///
     /// [`Rejection::BindingMismatch`] if the account changed since.
     pub fn check_binding(self, current: &BindingDigest) -> Result<Claims, Rejection> {
-        if bool::from(self.binding.as_bytes().ct_eq(current.as_bytes())) {
+        // Digest equality is constant-time.
+        if self.binding == *current {
             Ok(self.claims)
         } else {
             Err(Rejection::BindingMismatch)

@@ -556,6 +556,11 @@ fn debug_shows_no_secret() {
         format!("{codes:?}"),
         "Codes { digits: 6, lifetime: 600s, .. }"
     );
+    // The builder holds the raw secret until it is built.
+    assert_eq!(
+        format!("{:?}", Codes::builder(&secret)),
+        "CodesBuilder { digits: 6, lifetime: 600s, .. }"
+    );
 
     let tokens = Tokens::new(KeyRing::new(k), binding_key());
     let user = UserId::from(7_u64);
@@ -724,5 +729,10 @@ fn code_digests_are_keyed_per_user_and_purpose() {
         Some(Error::InvalidLifetime)
     );
     assert_eq!(build(6, Duration::ZERO), Some(Error::InvalidLifetime));
+    // Timestamps count milliseconds: a lifetime they can't hold is refused, as for tokens.
+    assert_eq!(
+        build(6, Duration::from_micros(599_999_500)),
+        Some(Error::InvalidLifetime)
+    );
     assert_eq!(build(10, ten_minutes), None);
 }
