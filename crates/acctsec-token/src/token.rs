@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use acctsec_core::rng::TryCryptoRng;
 use acctsec_core::{
-    BindingDigest, MAX_PURPOSE_BYTES, MAX_USER_ID_BYTES, Purpose, Timestamp, TokenDigest, UserId,
+    Account, BindingDigest, MAX_PURPOSE_BYTES, MAX_USER_ID_BYTES, Purpose, Timestamp, TokenDigest,
+    TokenRecord, UserId,
 };
 use hmac::Mac;
 use sha2::{Digest, Sha256};
@@ -87,6 +88,7 @@ pub struct IssuedToken {
     pub token: Token,
     /// Its claims.
     pub claims: Claims,
+    binding: BindingDigest,
 }
 
 impl IssuedToken {
@@ -94,6 +96,21 @@ impl IssuedToken {
     #[must_use]
     pub fn digest(&self) -> TokenDigest {
         digest(self.token.expose())
+    }
+
+    /// The record to [insert](acctsec_core::TokenStore::insert) into the host's token store: the
+    /// token's digest (never the token), its subject, purpose, binding and times. Taking it back
+    /// by digest when the token returns is what makes the token single use.
+    #[must_use]
+    pub fn record(&self) -> TokenRecord {
+        TokenRecord::new(
+            self.digest(),
+            self.claims.subject.clone(),
+            self.claims.purpose.clone(),
+            self.binding,
+            self.claims.issued_at,
+            self.claims.expires_at,
+        )
     }
 }
 
@@ -187,6 +204,20 @@ impl BindingKey {
             &self.0,
             std::iter::once(subject.as_str().as_bytes()).chain(parts.iter().copied()),
         ))
+    }
+
+    /// The binding of an account as it is now: its id, credential version and normalised email.
+    /// A reset link bound with it dies when the password changes (the host bumps the credential
+    /// version) or the email changes to another address.
+    #[must_use]
+    pub fn bind_account(&self, account: &Account) -> BindingDigest {
+        self.bind(
+            &account.id,
+            &[
+                &account.credential_version.to_be_bytes(),
+                account.email.normalized().as_bytes(),
+            ],
+        )
     }
 }
 
@@ -519,6 +550,7 @@ impl Tokens {
                 issued_at: now,
                 expires_at: now.saturating_add(ttl),
             },
+            binding: *binding,
         })
     }
 

@@ -7,7 +7,8 @@
 use std::time::Duration;
 
 use acctsec_core::rng::{SystemRng, TryCryptoRng, TryRng};
-use acctsec_core::{BindingDigest, Purpose, Timestamp, UserId};
+use acctsec_core::{Account, BindingDigest, Email, Purpose, Timestamp, TokenStore, UserId};
+use acctsec_testkit::{MemoryStore, block_on};
 use acctsec_token::{
     BindingKey, Codes, Error, KeyRing, MAX_LEEWAY, MAX_LIFETIME_CEILING, MAX_TOKEN_CHARS,
     Rejection, SigningKey, Tokens, digest,
@@ -735,4 +736,79 @@ fn code_digests_are_keyed_per_user_and_purpose() {
         Some(Error::InvalidLifetime)
     );
     assert_eq!(build(10, ten_minutes), None);
+}
+
+#[test]
+fn a_link_bound_to_the_account_dies_when_the_password_or_email_changes() {
+    let tokens = tokens();
+    let ana = Email::parse("Ana@Example.com").unwrap();
+    let mut account = Account::new(UserId::from(7_u64), ana, None);
+    let issued = tokens
+        .issue(
+            &Purpose::PASSWORD_RESET,
+            &account.id,
+            &tokens.binding_key().bind_account(&account),
+            TTL,
+            t(NOW),
+            &mut SystemRng,
+        )
+        .unwrap();
+    let link = issued.token.expose();
+    let check = |account: &Account| {
+        tokens
+            .verify(
+                link,
+                &Purpose::PASSWORD_RESET,
+                &tokens.binding_key().bind_account(account),
+                t(NOW),
+            )
+            .map(|_| ())
+    };
+    assert_eq!(check(&account), Ok(()));
+    // The same address in other case or width is the same address.
+    let mut respelled = account.clone();
+    respelled.email = Email::parse("ana@EXAMPLE.COM").unwrap();
+    assert_eq!(check(&respelled), Ok(()));
+    let mut moved = account.clone();
+    moved.email = Email::parse("ana@example.org").unwrap();
+    assert_eq!(check(&moved), Err(Rejection::BindingMismatch));
+    account.credential_version += 1;
+    assert_eq!(check(&account), Err(Rejection::BindingMismatch));
+}
+
+#[test]
+fn a_token_is_single_use_through_its_stored_record() {
+    let store = MemoryStore::new();
+    let tokens = tokens();
+    let issued = issue_for(&tokens, &UserId::from(7_u64));
+    let record = issued.record();
+    // The store keeps the digest, never the token.
+    assert_eq!(record.digest, digest(issued.token.expose()));
+    assert_eq!(
+        (
+            &record.user,
+            &record.purpose,
+            record.binding,
+            record.expires_at
+        ),
+        (
+            &issued.claims.subject,
+            &issued.claims.purpose,
+            state(1),
+            issued.claims.expires_at
+        )
+    );
+    block_on(async {
+        store.insert(&record).await.unwrap();
+        // The link comes back: verify, then take its record; only the first taker wins.
+        let link = issued.token.expose();
+        let claims = tokens
+            .verify(link, &Purpose::PASSWORD_RESET, &state(1), t(NOW))
+            .unwrap();
+        assert_eq!(claims.subject, UserId::from(7_u64));
+        let first = store.take(&digest(link), t(NOW)).await.unwrap();
+        assert_eq!(first, Some(record));
+        assert_eq!(store.take(&digest(link), t(NOW)).await.unwrap(), None);
+    })
+    .unwrap();
 }
