@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::params::{Argon2Params, DEFAULT_M_KIB, DEFAULT_P, DEFAULT_T, MIN_WORK_KIB};
+use crate::params::{Argon2Params, DEFAULT_M_KIB, DEFAULT_P};
 use crate::{Error, Result};
 
 /// The most passes calibration will propose.
@@ -42,9 +42,9 @@ pub fn calibrate(
         return Err(Error::InvalidParameters);
     }
     let m = memory_kib.max(DEFAULT_M_KIB);
-    let floor_t = u32::try_from(MIN_WORK_KIB.div_ceil(u64::from(m)))
-        .unwrap_or(u32::MAX)
-        .max(if m == DEFAULT_M_KIB { DEFAULT_T } else { 1 });
+    // Never cheaper than the defaults (which are above OWASP's floor, MIN_WORK_KIB).
+    let floor_t = u32::try_from(Argon2Params::default().work_kib().div_ceil(u64::from(m)))
+        .unwrap_or(u32::MAX);
     let mut params = Argon2Params::new(m, floor_t, DEFAULT_P)?;
     // One pass, measured, predicts the rest: Argon2's time is linear in passes.
     let one_pass = time(Argon2Params::new(m, 1, DEFAULT_P)?);
@@ -67,6 +67,7 @@ pub fn calibrate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::{DEFAULT_T, MIN_WORK_KIB};
 
     fn linear(ns_per_kib_pass: u64) -> impl FnMut(Argon2Params) -> Duration {
         move |p| Duration::from_nanos(ns_per_kib_pass * p.work_kib())
@@ -90,6 +91,11 @@ mod tests {
         // More memory needs fewer passes, but the work stays above OWASP's floor.
         let p = calibrate(Duration::from_micros(1), 30_000, linear(250)).unwrap();
         assert!(p.work_kib() >= MIN_WORK_KIB, "{p:?}");
+        // Nor below the defaults' work, where one pass over more memory would still cost less.
+        for m in [30_000, 36_000, 38_911] {
+            let p = calibrate(Duration::from_micros(1), m, linear(250)).unwrap();
+            assert!(p.work_kib() >= Argon2Params::default().work_kib(), "{p:?}");
+        }
     }
 
     #[test]

@@ -48,15 +48,10 @@ fn bcrypt(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool> {
     if cost > ceilings.bcrypt_cost {
         return Err(Error::HostileParameters);
     }
-    match password.get(..BCRYPT_MAX_PASSWORD_BYTES) {
-        // Refused, but only after bcrypt's work on what it would have read, so a long password
-        // takes as long as any other and the answer's speed does not show the hash is bcrypt.
-        Some(head) if password.len() > BCRYPT_MAX_PASSWORD_BYTES => {
-            ::bcrypt::verify(head, stored).map_err(|_| Error::MalformedHash)?;
-            Ok(false)
-        }
-        _ => ::bcrypt::verify(password, stored).map_err(|_| Error::MalformedHash),
-    }
+    // bcrypt reads at most 72 bytes; a longer password is refused after the same work as any
+    // other, so the answer's speed does not show the hash is bcrypt.
+    let matched = ::bcrypt::verify(password, stored).map_err(|_| Error::MalformedHash)?;
+    Ok(matched && password.len() <= BCRYPT_MAX_PASSWORD_BYTES)
 }
 
 #[cfg(not(feature = "bcrypt"))]

@@ -266,6 +266,14 @@ fn equal_time_paths_do_equal_work() {
         work(&|| assert_eq!(hasher.verify(&wrong, &corrupt), Err(Error::MalformedHash))),
         current_work
     );
+    // A salt under Argon2's minimum (4 bytes of 8): refused as corrupt after the unknown-user
+    // work, which counts once.
+    let short_salt =
+        stored("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$PmDUt05Fvn2450RiLmLYq/GAsAAQo9EURB1g5CzVqWI");
+    assert_eq!(
+        work(&|| assert!(hasher.verify(&wrong, &short_salt).is_err())),
+        current_work
+    );
     // All of it in one reused buffer of the current size.
     let per_hash = usize::try_from(hasher.params().m_kib()).unwrap() * 1024;
     assert_eq!(hasher.memory().peak_bytes, per_hash);
