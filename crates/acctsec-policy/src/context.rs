@@ -2,7 +2,8 @@
 
 use acctsec_core::Email;
 
-/// The most context words kept; more are ignored.
+/// The most context words kept of each kind (the user's, the site's); more are ignored. Kept
+/// apart, so a long display name can't push out the site's words.
 pub const MAX_CONTEXT_WORDS: usize = 64;
 /// The longest context word considered, characters; longer ones are ignored.
 pub const MAX_CONTEXT_WORD_CHARS: usize = 64;
@@ -49,8 +50,11 @@ fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
         .filter(|w| word_in_bounds(w))
 }
 
-fn push_bounded(list: &mut Vec<String>, total: usize, words: impl Iterator<Item = String>) {
-    for w in words.take(MAX_CONTEXT_WORDS.saturating_sub(total)) {
+fn push_bounded(list: &mut Vec<String>, words: impl Iterator<Item = String>) {
+    for w in words {
+        if list.len() == MAX_CONTEXT_WORDS {
+            break;
+        }
         if !list.contains(&w) {
             list.push(w);
         }
@@ -69,27 +73,25 @@ impl Context {
     /// refuse good passwords; a host whose users' domains are its own adds them as site words.
     #[must_use]
     pub fn with_email(mut self, email: &Email) -> Self {
-        let total = self.user.len() + self.site.len();
-        let local = email.local_part().to_lowercase();
-        let whole = std::iter::once(local.clone()).filter(|w| word_in_bounds(w));
-        let words: Vec<String> = whole.chain(words_of(&local)).collect();
-        push_bounded(&mut self.user, total, words.into_iter());
+        // The lookup key's local part: already NFKC, case- and width-folded.
+        let key = email.normalized();
+        let local = key.rsplit_once('@').map_or(key, |(local, _)| local);
+        let whole = std::iter::once(local.to_owned()).filter(|w| word_in_bounds(w));
+        push_bounded(&mut self.user, whole.chain(words_of(local)));
         self
     }
 
     /// Adds the words of a username, display name or other personal text.
     #[must_use]
     pub fn with_user_words(mut self, text: &str) -> Self {
-        let total = self.user.len() + self.site.len();
-        push_bounded(&mut self.user, total, words_of(text));
+        push_bounded(&mut self.user, words_of(text));
         self
     }
 
     /// Adds the words of the site's name, product names and the like.
     #[must_use]
     pub fn with_site_words(mut self, text: &str) -> Self {
-        let total = self.user.len() + self.site.len();
-        push_bounded(&mut self.site, total, words_of(text));
+        push_bounded(&mut self.site, words_of(text));
         self
     }
 

@@ -305,13 +305,26 @@ fn context_reads_bounded_text_and_keeps_bounded_words() {
     );
     let ctx = Context::new().with_site_words(&across);
     assert_eq!(ctx.words().collect::<Vec<_>>(), ["éééé"]);
-    // At most MAX_CONTEXT_WORDS words in all, across user and site words.
+    // At most MAX_CONTEXT_WORDS of the user's words, and a long display name can't push out
+    // the site's.
     let many: String = (0..200).map(|i| format!("word{i:03} ")).collect();
     let ctx = Context::new()
         .with_user_words(&many)
         .with_site_words("Contoso");
-    assert_eq!(ctx.words().count(), MAX_CONTEXT_WORDS);
-    assert!(!ctx.words().any(|w| w == "contoso"));
+    assert_eq!(ctx.words().count(), MAX_CONTEXT_WORDS + 1);
+    assert!(ctx.words().any(|w| w == "contoso"));
+    let ctx = Context::new().with_site_words(&many).with_user_words(&many);
+    assert_eq!(ctx.words().count(), 2 * MAX_CONTEXT_WORDS);
+    let contoso = Policy::default().evaluate(
+        &Password::new("Contoso-2024-spring!"),
+        &Context::new()
+            .with_user_words(&many)
+            .with_site_words("Contoso"),
+    );
+    assert!(
+        contoso.unwrap().violates(ViolationCode::ContextWord),
+        "the site's name still counts"
+    );
 }
 
 #[test]
