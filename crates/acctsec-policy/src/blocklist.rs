@@ -1,6 +1,7 @@
 //! [`Blocklist`]: a host's list of forbidden passwords, compact and case-insensitive.
 
 use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
 
 use crate::{Error, Result};
 
@@ -80,7 +81,8 @@ impl Blocklist {
     /// Whether `candidate` is on the list, ignoring case.
     #[must_use]
     pub fn contains(&self, candidate: &str) -> bool {
-        let needle = candidate.to_lowercase();
+        // The candidate is a password: its lower-cased copy is wiped too.
+        let needle = Zeroizing::new(candidate.to_lowercase());
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;

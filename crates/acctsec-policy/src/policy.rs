@@ -46,7 +46,7 @@ const LOOKALIKES: &str = "4@8({[<3691!|70$5+%2";
 /// The repeated unit of `text` if the text is that unit typed at least twice (its smallest
 /// period, from the KMP failure function over at most 256 characters).
 fn repeated_base(text: &str) -> Option<String> {
-    let chars: Vec<char> = text.chars().take(256).collect();
+    let chars = Zeroizing::new(text.chars().take(256).collect::<Vec<char>>());
     let n = chars.len();
     let mut fail = vec![0_usize; n];
     for i in 1..n {
@@ -642,8 +642,8 @@ impl Policy {
 /// is as a whole within two edits of one of at least five characters. Bounded: the password is cut to 256 characters first, and edit
 /// distances are computed only between strings whose lengths differ by at most two.
 fn contains_context_word(password: &str, context: &Context) -> bool {
-    let canonical_password =
-        Zeroizing::new(canonical(password).chars().take(256).collect::<String>());
+    let canonical_full = Zeroizing::new(canonical(password));
+    let canonical_password = Zeroizing::new(canonical_full.chars().take(256).collect::<String>());
     // Separators between letters (`C-o-n-t-o-s-o`, `dana.lee`) don't hide a word.
     let letters_only = Zeroizing::new(
         canonical_password

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use acctsec_core::BoxError;
+use zeroize::Zeroizing;
 
 use crate::breach::{BreachOracle, Breached};
 use crate::{Error, Result};
@@ -169,7 +170,8 @@ fn parse_range(body: &str) -> Result<Range> {
 impl<T: RangeTransport> BreachOracle for RangeOracle<T> {
     async fn check(&self, sha1: &[u8; 20]) -> Result<Breached> {
         const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-        let mut hex = String::with_capacity(40);
+        // The password's full hash: only its first five digits leave the process; wiped after.
+        let mut hex = Zeroizing::new(String::with_capacity(40));
         for b in sha1 {
             hex.push(char::from(DIGITS[usize::from(b >> 4)]));
             hex.push(char::from(DIGITS[usize::from(b & 0xf)]));
