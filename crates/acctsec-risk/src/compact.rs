@@ -94,7 +94,11 @@ impl CountMin {
     }
 
     fn estimate(&self, hash: u64) -> u32 {
-        self.cells(hash)
+        self.estimate_at(self.cells(hash))
+    }
+
+    fn estimate_at(&self, cells: [usize; DEPTH]) -> u32 {
+        cells
             .into_iter()
             .map(|i| self.cells.get(i).copied().unwrap_or(0))
             .min()
@@ -104,7 +108,7 @@ impl CountMin {
     /// Adds one and returns the estimate from before.
     fn add(&mut self, hash: u64) -> u32 {
         let cells = self.cells(hash);
-        let before = self.estimate(hash);
+        let before = self.estimate_at(cells);
         let after = before.saturating_add(1);
         for i in cells {
             if let Some(cell) = self.cells.get_mut(i) {

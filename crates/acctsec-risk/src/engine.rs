@@ -155,7 +155,7 @@ pub struct Engine {
     population: Population,
     geo: Option<Box<dyn GeoLookup>>,
     reputation: Option<Box<dyn NetworkReputation>>,
-    parser: Option<Box<dyn UserAgentParser + Send + Sync>>,
+    parser: Option<Box<dyn UserAgentParser>>,
     minimums: MinimumVersions,
     thresholds: Thresholds,
 }
@@ -217,7 +217,7 @@ impl Engine {
 
     /// With a user-agent parser.
     #[must_use]
-    pub fn with_parser(mut self, parser: impl UserAgentParser + Send + Sync + 'static) -> Self {
+    pub fn with_parser(mut self, parser: impl UserAgentParser + 'static) -> Self {
         self.parser = Some(Box::new(parser));
         self
     }

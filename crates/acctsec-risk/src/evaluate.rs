@@ -3,12 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::net::IpAddr;
 
 use acctsec_core::UserId;
 
 use crate::compact::{ModelKey, Population, UserModel};
-use crate::model::{History, Observation};
+use crate::model::{Feature, History, Observation};
 use crate::rba::RbaRecord;
 use crate::simulate::AttackerKind;
 
@@ -58,7 +57,9 @@ pub struct Replay {
     population: Population,
     models: HashMap<i64, UserModel>,
     exact: History,
-    addresses: HashMap<i64, HashSet<IpAddr>>,
+    /// The baseline's memory: each account's addresses, counted as the models count them
+    /// (canonical, IPv6 by its /64).
+    addresses: HashMap<i64, HashSet<String>>,
     samples: Vec<Sample>,
     without_history: u64,
 }
@@ -92,6 +93,11 @@ impl Replay {
         let observation = Observation::from(record);
         let hashed = self.population.hash_observation(&observation);
         let model = self.models.entry(record.user).or_default();
+        let address = observation
+            .values(Feature::Ip)
+            .first()
+            .cloned()
+            .unwrap_or_default();
         let bounded = self.population.score(model, &hashed);
         let exact = self.exact.score(&user, &observation);
         match (bounded, exact) {
@@ -99,7 +105,7 @@ impl Replay {
                 let new_ip = self
                     .addresses
                     .get(&record.user)
-                    .is_none_or(|seen| !seen.contains(&record.ip));
+                    .is_none_or(|seen| !seen.contains(&address));
                 self.samples.push(Sample {
                     attacker,
                     scores: [bounded.ln(), exact.ln(), f64::from(u8::from(new_ip))],
@@ -113,7 +119,7 @@ impl Replay {
             self.addresses
                 .entry(record.user)
                 .or_default()
-                .insert(record.ip);
+                .insert(address);
         }
     }
 

@@ -47,8 +47,12 @@ pub const MAX_OBSERVATION_VALUE_BYTES: usize = acctsec_core::MAX_USER_AGENT_BYTE
 
 /// `value` cut to at most [`MAX_OBSERVATION_VALUE_BYTES`], at a character boundary.
 pub(crate) fn bounded(value: &str) -> &str {
-    value
-        .get(..value.floor_char_boundary(MAX_OBSERVATION_VALUE_BYTES))
+    cut(value, MAX_OBSERVATION_VALUE_BYTES)
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+pub(crate) fn cut(text: &str, max: usize) -> &str {
+    text.get(..text.floor_char_boundary(max))
         .unwrap_or_default()
 }
 

@@ -6,6 +6,8 @@ use std::fmt;
 
 use acctsec_core::UserAgent;
 
+use crate::model::cut;
+
 /// The longest family name kept, bytes; longer names are cut at a character boundary.
 pub const MAX_FAMILY_BYTES: usize = 64;
 
@@ -17,20 +19,17 @@ pub struct Version {
     major: Option<String>,
 }
 
-/// `text` cut to at most `max` bytes, at a character boundary.
-fn cut(text: &str, max: usize) -> String {
-    text.get(..text.floor_char_boundary(max))
-        .unwrap_or_default()
-        .to_owned()
-}
+/// The most bytes of a major version kept.
+const MAX_MAJOR_BYTES: usize = 16;
 
 impl Version {
-    /// A version; the family is cut to [`MAX_FAMILY_BYTES`] and the major version to 16 bytes.
+    /// A version; the family is cut to [`MAX_FAMILY_BYTES`] and the major version to 16 bytes
+    /// (at character boundaries).
     #[must_use]
     pub fn new(family: &str, major: Option<&str>) -> Self {
         Self {
-            family: cut(family, MAX_FAMILY_BYTES),
-            major: major.map(|m| cut(m, 16)),
+            family: cut(family, MAX_FAMILY_BYTES).to_owned(),
+            major: major.map(|m| cut(m, MAX_MAJOR_BYTES).to_owned()),
         }
     }
 
@@ -73,7 +72,7 @@ pub struct Software {
 
 /// The host's user-agent parser: a plug point, so the host chooses the rules and how it keeps
 /// them current. With the `ua-parser` feature, `UapParser` implements it with uap-core's rules.
-pub trait UserAgentParser {
+pub trait UserAgentParser: Send + Sync {
     /// What `user_agent` says it runs.
     fn parse(&self, user_agent: &UserAgent) -> Software;
 }
