@@ -98,48 +98,38 @@ pub(crate) fn decode<'a>(src: &[u8], dst: &'a mut [u8]) -> Option<&'a [u8]> {
         _ => return None,
     };
     let out = dst.get_mut(..len)?;
-    // Every decoded value is below 64; OR-ing them all leaves the high bits set if any was not.
-    let mut seen = 0_u8;
-    let value = |c: u8, seen: &mut u8| {
-        let v = DECODE[usize::from(c)];
-        *seen |= v;
-        u32::from(v)
-    };
+    let [t0, t1, t2, t3] = &SHIFTED;
+    let byte = |table: &[u32; 256], c: u8| table[usize::from(c)];
     let mut groups = src.chunks_exact(4);
     let mut bytes = out.chunks_exact_mut(3);
-    let [t0, t1, t2, t3] = &SHIFTED;
+    // Every entry of a character outside the alphabet has BAD set; OR-ing them all keeps it.
     let mut bad = 0_u32;
     for (g, b) in (&mut groups).zip(&mut bytes) {
-        let bits = t0[usize::from(g[0])]
-            | t1[usize::from(g[1])]
-            | t2[usize::from(g[2])]
-            | t3[usize::from(g[3])];
+        let bits = byte(t0, g[0]) | byte(t1, g[1]) | byte(t2, g[2]) | byte(t3, g[3]);
         bad |= bits;
         b[0] = (bits >> 16) as u8;
         b[1] = (bits >> 8) as u8;
         b[2] = bits as u8;
     }
-    if bad & BAD != 0 {
-        return None;
-    }
-    let tail = bytes.into_remainder();
-    let unused_bits_clear = match (groups.remainder(), tail) {
+    // The last, partial group: the bits its characters hold past the bytes must be zero.
+    let tail_clear = match (groups.remainder(), bytes.into_remainder()) {
         ([], []) => true,
         (&[c0, c1], [b0]) => {
-            let bits = value(c0, &mut seen) << 18 | value(c1, &mut seen) << 12;
+            let bits = byte(t0, c0) | byte(t1, c1);
+            bad |= bits;
             *b0 = (bits >> 16) as u8;
             bits & 0xFFFF == 0
         }
         (&[c0, c1, c2], [b0, b1]) => {
-            let bits =
-                value(c0, &mut seen) << 18 | value(c1, &mut seen) << 12 | value(c2, &mut seen) << 6;
+            let bits = byte(t0, c0) | byte(t1, c1) | byte(t2, c2);
+            bad |= bits;
             *b0 = (bits >> 16) as u8;
             *b1 = (bits >> 8) as u8;
             bits & 0xFF == 0
         }
         _ => false,
     };
-    (seen & 0xC0 == 0 && unused_bits_clear).then_some(&*out)
+    (bad & BAD == 0 && tail_clear).then_some(&*out)
 }
 
 #[cfg(test)]
