@@ -377,8 +377,11 @@ impl Scratch {
     /// Reserves `n` bytes and returns them to be filled in place.
     fn reserve(&mut self, n: usize) -> Result<&mut [u8]> {
         let start = self.len;
-        self.len += n;
-        self.buf.get_mut(start..self.len).ok_or(Error::Encoding)
+        let end = start.checked_add(n).ok_or(Error::Encoding)?;
+        let reserved = self.buf.get_mut(start..end).ok_or(Error::Encoding)?;
+        // Only moved once the bytes exist, so Drop always finds what was written.
+        self.len = end;
+        Ok(reserved)
     }
 
     fn written(&self) -> &[u8] {
