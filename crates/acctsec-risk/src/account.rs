@@ -72,14 +72,12 @@ impl AccountRisk {
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let bad = |reason| Error::Invalid("account risk", reason);
-        if bytes.len() > MAX_ACCOUNT_RISK_BYTES {
-            return Err(bad("too large"));
-        }
-        let mut r = Reader::new(bytes, "account risk");
-        if r.u8()? != FORMAT_VERSION {
-            return Err(bad("unknown format version"));
-        }
+        let mut r = Reader::open(
+            bytes,
+            "account risk",
+            MAX_ACCOUNT_RISK_BYTES,
+            FORMAT_VERSION,
+        )?;
         let length = usize::from(r.u16()?);
         let profile = Profile::from_bytes(r.take(length)?)?;
         Ok(Self {

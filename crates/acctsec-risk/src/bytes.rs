@@ -12,9 +12,22 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// A reader of `bytes`, a stored `what` (named in errors).
-    pub(crate) const fn new(bytes: &'a [u8], what: &'static str) -> Self {
-        Self { rest: bytes, what }
+    /// A reader of `bytes`, a stored `what` (named in errors), after checking they are at most
+    /// `max` bytes and start with the `version` byte.
+    pub(crate) fn open(
+        bytes: &'a [u8],
+        what: &'static str,
+        max: usize,
+        version: u8,
+    ) -> Result<Self> {
+        if bytes.len() > max {
+            return Err(Error::Invalid(what, "too large"));
+        }
+        let mut reader = Self { rest: bytes, what };
+        if reader.u8()? != version {
+            return Err(Error::Invalid(what, "unknown format version"));
+        }
+        Ok(reader)
     }
 
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {

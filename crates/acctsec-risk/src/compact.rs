@@ -483,13 +483,12 @@ impl UserModel {
     /// bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let bad = |reason| Error::Invalid("user model", reason);
-        if bytes.len() > MAX_USER_MODEL_ENCODED_BYTES {
-            return Err(bad("too large"));
-        }
-        let mut r = Reader::new(bytes, "user model");
-        if r.u8()? != USER_MODEL_VERSION {
-            return Err(bad("unknown format version"));
-        }
+        let mut r = Reader::open(
+            bytes,
+            "user model",
+            MAX_USER_MODEL_ENCODED_BYTES,
+            USER_MODEL_VERSION,
+        )?;
         let mut model = Self::default();
         for (table, cap) in model.tables.iter_mut().zip(USER_MODEL_CAPS) {
             let len = usize::from(r.u8()?);

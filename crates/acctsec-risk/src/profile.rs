@@ -225,10 +225,12 @@ impl Profile {
     /// [`from_data`](Self::from_data) on bytes already bounded by the caller.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let bad = |reason| Error::Invalid("risk profile", reason);
-        let mut r = Reader::new(bytes, "risk profile");
-        if r.u8()? != FORMAT_VERSION {
-            return Err(bad("unknown format version"));
-        }
+        let mut r = Reader::open(
+            bytes,
+            "risk profile",
+            MAX_PROFILE_ENCODED_BYTES,
+            FORMAT_VERSION,
+        )?;
         let successes = r.u32()?;
         let countries_len = usize::from(r.u8()?);
         if countries_len > MAX_PROFILE_COUNTRIES {
@@ -495,6 +497,10 @@ mod tests {
         let mut trailing = bytes.clone();
         trailing.push(0);
         assert_eq!(reason(trailing), "trailing bytes");
+        assert_eq!(
+            reason(vec![FORMAT_VERSION; MAX_PROFILE_ENCODED_BYTES + 1]),
+            "too large"
+        );
         // Seventeen valid, distinct countries: over the cap.
         let mut many = vec![FORMAT_VERSION];
         many.extend(1_u32.to_le_bytes());
