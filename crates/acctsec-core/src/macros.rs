@@ -24,7 +24,7 @@ macro_rules! digest_type {
 
         impl PartialEq for $name {
             fn eq(&self, other: &Self) -> bool {
-                subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+                $crate::ct_eq_32(&self.0, &other.0)
             }
         }
 

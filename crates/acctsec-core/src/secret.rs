@@ -45,3 +45,50 @@ impl fmt::Debug for Password {
         f.write_str("Password(..)")
     }
 }
+
+/// Whether two 32-byte secrets (digests, MAC tags) are equal, in time that does not depend on
+/// their contents.
+///
+/// It compares four 64-bit words with `subtle` rather than 32 single bytes: the same guarantee in
+/// an eighth of the constant-time steps.
+///
+/// ```
+/// use acctsec_core::ct_eq_32;
+///
+/// assert!(ct_eq_32(&[7; 32], &[7; 32]));
+/// let mut other = [7; 32];
+/// other[31] ^= 1;
+/// assert!(!ct_eq_32(&[7; 32], &other));
+/// ```
+#[must_use]
+pub fn ct_eq_32(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    subtle::ConstantTimeEq::ct_eq(&words(a)[..], &words(b)[..]).into()
+}
+
+fn words(bytes: &[u8; 32]) -> [u64; 4] {
+    let mut out = [0; 4];
+    for (word, chunk) in out.iter_mut().zip(bytes.chunks_exact(8)) {
+        let mut eight = [0; 8];
+        eight.copy_from_slice(chunk);
+        *word = u64::from_ne_bytes(eight);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ct_eq_32;
+
+    #[test]
+    fn every_single_bit_difference_is_unequal() {
+        let a = [0x5a_u8; 32];
+        assert!(ct_eq_32(&a, &a));
+        for byte in 0..32 {
+            for bit in 0..8 {
+                let mut b = a;
+                b[byte] ^= 1 << bit;
+                assert!(!ct_eq_32(&a, &b), "byte {byte} bit {bit}");
+            }
+        }
+    }
+}

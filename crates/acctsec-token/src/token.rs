@@ -95,7 +95,8 @@ impl IssuedToken {
     /// The digest to store instead of the token (see [`digest`]).
     #[must_use]
     pub fn digest(&self) -> TokenDigest {
-        digest(self.token.expose())
+        // An issued token is never longer than the bound.
+        digest_within_bounds(self.token.expose())
     }
 
     /// The record to [insert](acctsec_core::TokenStore::insert) into the host's token store: the
@@ -230,8 +231,22 @@ impl fmt::Debug for BindingKey {
 /// The digest a store keeps instead of a token: SHA-256 over a label and the token text. Tokens
 /// carry 128 random bits and a 256-bit tag, so the digest can't be turned back into a token,
 /// and a leaked database holds no usable link.
+///
+/// Text longer than [`MAX_TOKEN_CHARS`] can't be a token and gets no digest (`None`), so
+/// whatever a client sends is hashed only up to that bound.
+///
+/// ```
+/// use acctsec_token::{MAX_TOKEN_CHARS, digest};
+///
+/// assert!(digest("a token's text").is_some());
+/// assert_eq!(digest(&"A".repeat(MAX_TOKEN_CHARS + 1)), None);
+/// ```
 #[must_use]
-pub fn digest(token: &str) -> TokenDigest {
+pub fn digest(token: &str) -> Option<TokenDigest> {
+    (token.len() <= MAX_TOKEN_CHARS).then(|| digest_within_bounds(token))
+}
+
+fn digest_within_bounds(token: &str) -> TokenDigest {
     let mut h = Sha256::new();
     h.update(b"acctsec-token/v1/digest");
     h.update(token.as_bytes());
@@ -406,7 +421,7 @@ struct Parsed<'a> {
     lifetime_ms: u32,
     binding: &'a [u8],
     signed: &'a [u8],
-    tag: &'a [u8],
+    tag: &'a [u8; TAG_BYTES],
 }
 
 /// Splits `n` bytes off the front of `rest`.
@@ -421,8 +436,7 @@ fn take_array<const N: usize>(rest: &mut &[u8]) -> Option<[u8; N]> {
 }
 
 fn parse(raw: &[u8]) -> Option<Parsed<'_>> {
-    let signed_len = raw.len().checked_sub(TAG_BYTES)?;
-    let (signed, tag) = raw.split_at_checked(signed_len)?;
+    let (signed, tag) = raw.split_last_chunk::<TAG_BYTES>()?;
     let mut rest = signed;
     let [version] = take_array::<1>(&mut rest)?;
     if version != TOKEN_VERSION {
@@ -589,7 +603,10 @@ impl Tokens {
         let key = self.ring.get(p.key_id).ok_or(Rejection::UnknownKey)?;
         let mut mac = key.mac();
         mac.update(p.signed);
-        mac.verify_slice(p.tag).map_err(|_| Rejection::BadTag)?;
+        let tag: [u8; TAG_BYTES] = mac.finalize().into_bytes().into();
+        if !acctsec_core::ct_eq_32(&tag, p.tag) {
+            return Err(Rejection::BadTag);
+        }
 
         if p.purpose != expected_purpose.as_str().as_bytes() {
             return Err(Rejection::WrongPurpose);

@@ -600,11 +600,23 @@ fn every_token_has_its_own_digest() {
     let b = reset_token(&tokens);
     assert_ne!(a, b, "128-bit nonces make every token unique");
     assert_ne!(digest(&a), digest(&b));
+    assert!(digest(&a).is_some());
     assert_eq!(
         digest(&a),
         digest(&a.clone()),
         "the digest is a function of the token"
     );
+}
+
+#[test]
+fn text_longer_than_any_token_gets_no_digest() {
+    let longest = "A".repeat(MAX_TOKEN_CHARS);
+    assert!(digest(&longest).is_some());
+    let valid = reset_token(&tokens());
+    // A valid token with anything appended must not share the valid token's digest, nor be
+    // hashed without bound.
+    let padded = format!("{valid}{}", "A".repeat(MAX_TOKEN_CHARS));
+    assert_eq!(digest(&padded), None);
 }
 
 #[test]
@@ -783,7 +795,7 @@ fn a_token_is_single_use_through_its_stored_record() {
     let issued = issue_for(&tokens, &UserId::from(7_u64));
     let record = issued.record();
     // The store keeps the digest, never the token.
-    assert_eq!(record.digest, digest(issued.token.expose()));
+    assert_eq!(Some(record.digest), digest(issued.token.expose()));
     assert_eq!(
         (
             &record.user,
@@ -806,9 +818,10 @@ fn a_token_is_single_use_through_its_stored_record() {
             .verify(link, &Purpose::PASSWORD_RESET, &state(1), t(NOW))
             .unwrap();
         assert_eq!(claims.subject, UserId::from(7_u64));
-        let first = store.take(&digest(link), t(NOW)).await.unwrap();
+        let spent = digest(link).unwrap();
+        let first = store.take(&spent, t(NOW)).await.unwrap();
         assert_eq!(first, Some(record));
-        assert_eq!(store.take(&digest(link), t(NOW)).await.unwrap(), None);
+        assert_eq!(store.take(&spent, t(NOW)).await.unwrap(), None);
     })
     .unwrap();
 }
