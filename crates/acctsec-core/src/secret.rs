@@ -4,6 +4,11 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+/// The most bytes of password any acctsec crate accepts: the hasher refuses longer input before
+/// hashing (never truncating it), and no password policy may allow more. Generous next to NIST
+/// SP 800-63B-4's "at least 64 characters" (256 bytes of four-byte characters).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
 /// A plaintext password as a person typed it. It is wiped from memory when dropped, and neither
 /// `Debug` nor any other formatting prints it; the text is reachable only through
 /// [`expose`](Self::expose), at the point of use.

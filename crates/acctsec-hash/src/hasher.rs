@@ -16,10 +16,7 @@ use crate::params::{Argon2Params, Ceilings, MIN_WORK_KIB, OUTPUT_BYTES, SALT_BYT
 use crate::pepper::PepperRing;
 use crate::{Error, Result};
 
-/// The most bytes of password the hasher accepts; longer input is refused before any hashing,
-/// never truncated. Generous next to NIST SP 800-63B-4's "at least 64 characters" (256 bytes of
-/// four-byte characters); the password policy's own cap is lower.
-pub const MAX_PASSWORD_BYTES: usize = 1024;
+pub use acctsec_core::MAX_PASSWORD_BYTES;
 
 /// The outcome of checking a password against a stored hash. A wrong password is an outcome,
 /// not an error.

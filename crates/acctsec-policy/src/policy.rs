@@ -18,13 +18,15 @@ pub const DEFAULT_MIN_LENGTH: usize = 15;
 /// Minimum length when a second factor is enrolled: 8 characters (NIST SP 800-63B-4).
 pub const DEFAULT_MIN_LENGTH_WITH_SECOND_FACTOR: usize = 8;
 /// The longest password accepted, bytes after normalisation; longer ones are refused with
-/// [`Error::PasswordTooLong`], never truncated. Equal to `acctsec-hash`'s cap.
-pub const DEFAULT_MAX_BYTES: usize = 1024;
+/// [`Error::PasswordTooLong`], never truncated. The hasher's cap,
+/// [`MAX_PASSWORD_BYTES`](acctsec_core::MAX_PASSWORD_BYTES).
+pub const DEFAULT_MAX_BYTES: usize = acctsec_core::MAX_PASSWORD_BYTES;
 /// The lowest byte cap a policy may set: 64 characters of up to four bytes each must always fit
 /// (NIST SP 800-63B-4 requires accepting at least 64 characters).
 pub const MIN_MAX_BYTES: usize = 256;
-/// The highest byte cap a policy may set (the hasher's).
-pub const MAX_MAX_BYTES: usize = 1024;
+/// The highest byte cap a policy may set: the hasher's,
+/// [`MAX_PASSWORD_BYTES`](acctsec_core::MAX_PASSWORD_BYTES).
+pub const MAX_MAX_BYTES: usize = acctsec_core::MAX_PASSWORD_BYTES;
 /// The lowest zxcvbn score accepted by default: 3 (at least 10^8 estimated guesses; zxcvbn calls it
 /// "safely unguessable: moderate protection from offline slow-hash scenario").
 pub const DEFAULT_MIN_SCORE: u8 = 3;
