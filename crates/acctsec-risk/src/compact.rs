@@ -12,7 +12,9 @@ use siphasher::sip::SipHasher13;
 use zeroize::Zeroize;
 
 use crate::bytes::Reader;
-use crate::model::{Counts, Feature, MAX_LEVELS, Observation, RiskScore, Totals, bounded, freeman};
+use crate::model::{
+    Counts, Feature, Habits, MAX_LEVELS, Observation, RiskScore, Totals, bounded, freeman, hour_of,
+};
 use crate::{Error, Result};
 
 /// Value slots: the IP levels, then the user-agent levels.
@@ -54,10 +56,18 @@ impl fmt::Debug for ModelKey {
     }
 }
 
-/// An attempt's feature values as keyed hashes, made by [`Population::hash`]: computed once, then
-/// used to score and to learn.
+/// An attempt's feature values as keyed hashes, made by [`Population::hash`], and its hour of the
+/// day if [`at`](Self::at) gave one: computed once, then used to score and to learn.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Hashed([u64; SLOTS]);
+pub struct Hashed([u64; SLOTS], Option<u8>);
+
+impl Hashed {
+    /// The same values, attempted at `at`: its hour of the day (UTC) joins the score.
+    #[must_use]
+    pub fn at(self, at: Timestamp) -> Self {
+        Self(self.0, Some(hour_of(at)))
+    }
+}
 
 impl fmt::Debug for Hashed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -228,7 +238,7 @@ impl Population {
             h.write(bounded(value).as_bytes());
             *o = h.finish();
         }
-        Hashed(out)
+        Hashed(out, None)
     }
 
     /// Hashes an [`Observation`]'s values.
@@ -237,7 +247,7 @@ impl Population {
         let value = |f, level| observation.values(f).get(level).map_or("", String::as_str);
         let ip = std::array::from_fn(|level| value(Feature::Ip, level));
         let user_agent = std::array::from_fn(|level| value(Feature::UserAgent, level));
-        self.hash(ip, user_agent)
+        Hashed(self.hash(ip, user_agent).0, observation.hour())
     }
 
     /// Learns a sign-in of the user whose model is `user` (the reference learns only successful
@@ -282,6 +292,12 @@ impl Population {
             users: self.users.max(1) as f64,
             user_logins: user_logins as f64,
         };
+        let habits = Habits {
+            new_addresses: f64::from(user.new_addresses),
+            counted: f64::from(user.counted),
+            hours: user.hours.map(f64::from),
+            hour: hashed.1,
+        };
         let features = Feature::ALL.map(|feature| {
             let mut counts = Counts::default();
             let range = slots(feature);
@@ -302,7 +318,7 @@ impl Population {
                 .unwrap_or(0) as f64;
             (feature, counts)
         });
-        freeman(&totals, features)
+        freeman(&totals, &habits, features)
     }
 
     /// Sign-ins learned.
@@ -329,10 +345,10 @@ impl Population {
 /// The most values a [`UserModel`] keeps per level: addresses, ASNs, countries; full user agents,
 /// browsers, systems, device types.
 pub const USER_MODEL_CAPS: [usize; SLOTS] = [16, 8, 8, 8, 8, 4, 4];
-/// The most bytes a stored [`UserModel`] takes: 952.
-pub const MAX_USER_MODEL_ENCODED_BYTES: usize = 1 + SLOTS + 56 * ENTRY_BYTES + 24 * 2;
+/// The most bytes a stored [`UserModel`] takes: 956.
+pub const MAX_USER_MODEL_ENCODED_BYTES: usize = 1 + SLOTS + 56 * ENTRY_BYTES + 24 * 2 + 2 * 2;
 const ENTRY_BYTES: usize = 16;
-const USER_MODEL_VERSION: u8 = 1;
+const USER_MODEL_VERSION: u8 = 2;
 /// The last day a stored value may carry: 9999-12-31, as days since 1970.
 const MAX_DAY: u32 = 2_932_896;
 /// Days a [`UserModel`] keeps a value it has not seen since: 180 (six months suffice, per
@@ -351,12 +367,16 @@ struct Entry {
 /// One account's side of the model, bounded: per level, the most frequent values as keyed hashes
 /// with their counts and the day each was last seen (at most [`USER_MODEL_CAPS`]; values unseen
 /// for [`USER_MODEL_WINDOW_DAYS`] are dropped, and when a level is full the least frequent, then
-/// least recent, value makes room), and how many sign-ins fell in each hour of the day (UTC). At most [`MAX_USER_MODEL_ENCODED_BYTES`] stored. `Debug` shows
-/// counts only.
+/// least recent, value makes room), how many sign-ins fell in each hour of the day (UTC), and
+/// how many came from an address not in its table then (both sets of counts halved whenever one
+/// would overflow). At most [`MAX_USER_MODEL_ENCODED_BYTES`] stored. `Debug` shows counts only.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct UserModel {
     tables: [Vec<Entry>; SLOTS],
     hours: [u16; 24],
+    /// Of `counted` sign-ins, those from an address not in the address table then.
+    new_addresses: u16,
+    counted: u16,
 }
 
 impl fmt::Debug for UserModel {
@@ -372,10 +392,6 @@ fn day_of(at: Timestamp) -> u32 {
     u32::try_from(at.as_unix_millis().div_euclid(86_400_000).max(0))
         .unwrap_or(MAX_DAY)
         .min(MAX_DAY)
-}
-
-fn hour_of(at: Timestamp) -> usize {
-    usize::try_from(at.as_unix_millis().div_euclid(3_600_000).rem_euclid(24)).unwrap_or(0)
 }
 
 impl UserModel {
@@ -398,6 +414,14 @@ impl UserModel {
 
     fn learn(&mut self, hashed: &Hashed, at: Timestamp) {
         let day = day_of(at);
+        let address = hashed.0.first().copied().unwrap_or_default();
+        let new_address = self.count(0, address) == 0;
+        if self.counted == u16::MAX {
+            self.counted /= 2;
+            self.new_addresses /= 2;
+        }
+        self.counted += 1;
+        self.new_addresses += u16::from(new_address);
         for ((table, cap), &hash) in self.tables.iter_mut().zip(USER_MODEL_CAPS).zip(&hashed.0) {
             // Without the age window, values counted long ago would hold their places against
             // today's (the browser of two years ago against this month's).
@@ -418,7 +442,7 @@ impl UserModel {
                 *victim = entry;
             }
         }
-        let hour = hour_of(at);
+        let hour = usize::from(hour_of(at));
         if self.hours.get(hour) == Some(&u16::MAX) {
             for h in &mut self.hours {
                 *h /= 2;
@@ -437,7 +461,7 @@ impl UserModel {
         if total < MIN_HOUR_HISTORY {
             return false;
         }
-        let hour = hour_of(at);
+        let hour = usize::from(hour_of(at));
         let near: u32 = [hour + 23, hour, hour + 1]
             .iter()
             .map(|&h| u32::from(self.hours.get(h % 24).copied().unwrap_or(0)))
@@ -471,6 +495,8 @@ impl UserModel {
         for h in self.hours {
             out.extend_from_slice(&h.to_le_bytes());
         }
+        out.extend_from_slice(&self.new_addresses.to_le_bytes());
+        out.extend_from_slice(&self.counted.to_le_bytes());
         out
     }
 
@@ -516,6 +542,11 @@ impl UserModel {
         }
         for h in &mut model.hours {
             *h = r.u16()?;
+        }
+        model.new_addresses = r.u16()?;
+        model.counted = r.u16()?;
+        if model.new_addresses > model.counted {
+            return Err(bad("more new addresses than sign-ins"));
         }
         r.finish()?;
         Ok(model)
@@ -657,9 +688,14 @@ mod tests {
         let h = population.hash(["a", "b", "c"], ["d", "e", "f", "g"]);
         population.learn(&mut model, &h, Timestamp::from_unix_secs(0));
         let good = model.to_bytes();
-        assert_eq!(good.len(), 1 + 7 + 7 * 16 + 48);
+        assert_eq!(good.len(), 1 + 7 + 7 * 16 + 48 + 4);
+        assert_eq!(model.counted, 1);
+        assert_eq!(model.new_addresses, 1);
         let mut version = good.clone();
-        version[0] = 2;
+        version[0] = 1;
+        let mut more_new = good.clone();
+        let n = more_new.len();
+        more_new[n - 4..n - 2].copy_from_slice(&2_u16.to_le_bytes());
         let mut zero = good.clone();
         zero[1 + 1 + 8..1 + 1 + 12].fill(0);
         let mut too_many = good.clone();
@@ -673,6 +709,7 @@ mod tests {
             (zero, "zero count"),
             (too_many, "too many values"),
             (future, "bad day"),
+            (more_new, "more new addresses than sign-ins"),
             (trailing, "trailing bytes"),
             (good[..good.len() - 1].to_vec(), "truncated"),
             (vec![0; MAX_USER_MODEL_ENCODED_BYTES + 1], "too large"),

@@ -258,7 +258,9 @@ impl Engine {
             .as_ref()
             .map(|p| p.parse(attempt.user_agent))
             .unwrap_or_default();
-        let hashed = self.hash(ip, attempt.user_agent, &geo, &software);
+        let hashed = self
+            .hash(ip, attempt.user_agent, &geo, &software)
+            .at(attempt.at);
         let mut signals = state.profile.signals(
             geo.country,
             attempt.device.as_ref(),

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv6Addr};
 
-use acctsec_core::UserId;
+use acctsec_core::{Timestamp, UserId};
 
 use crate::rba::RbaRecord;
 
@@ -68,11 +68,18 @@ pub(crate) fn address_level(ip: IpAddr) -> String {
     }
 }
 
-/// What the model sees of one sign-in: each feature's value at each level. Unknown values are
-/// kept as their own value (`""`), so "unknown" is something a user can have a history of.
+/// What the model sees of one sign-in: each feature's value at each level, and the hour of the
+/// day (UTC) if known. Unknown values are kept as their own value (`""`), so "unknown" is
+/// something a user can have a history of.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Observation {
     levels: [Vec<String>; 2],
+    hour: Option<u8>,
+}
+
+/// The hour of the day (UTC) of `at`, 0 to 23.
+pub(crate) fn hour_of(at: Timestamp) -> u8 {
+    u8::try_from(at.as_unix_millis().div_euclid(3_600_000).rem_euclid(24)).unwrap_or(0)
 }
 
 impl Observation {
@@ -86,7 +93,19 @@ impl Observation {
                 ip.iter().map(own).collect(),
                 user_agent.iter().map(own).collect(),
             ],
+            hour: None,
         }
+    }
+
+    /// The same observation made at `at`: its hour of the day (UTC) joins the score.
+    #[must_use]
+    pub fn at(mut self, at: Timestamp) -> Self {
+        self.hour = Some(hour_of(at));
+        self
+    }
+
+    pub(crate) const fn hour(&self) -> Option<u8> {
+        self.hour
     }
 
     pub(crate) fn values(&self, feature: Feature) -> &[String] {
@@ -108,6 +127,7 @@ impl From<&RbaRecord> for Observation {
                 r.device_type.as_deref().unwrap_or_default(),
             ],
         )
+        .at(r.at)
     }
 }
 
@@ -142,6 +162,9 @@ impl FeatureCounts {
 #[derive(Debug, Clone, Default)]
 struct UserCounts {
     logins: u64,
+    /// Sign-ins from an address the user had not signed in from before.
+    new_addresses: u64,
+    hours: [u64; 24],
     features: Vec<FeatureCounts>,
 }
 
@@ -240,12 +263,29 @@ impl History {
             .entry(user.clone())
             .or_insert_with(|| UserCounts {
                 logins: 0,
+                new_addresses: 0,
+                hours: [0; 24],
                 features: Feature::ALL
                     .iter()
                     .map(|f| FeatureCounts::new(f.weights().len()))
                     .collect(),
             });
         entry.logins += 1;
+        let address = observation.values(Feature::Ip).first();
+        let known = entry
+            .features
+            .get(Feature::Ip as usize)
+            .zip(address)
+            .is_some_and(|(ip, a)| ip.count(0, a) > 0);
+        if !known {
+            entry.new_addresses += 1;
+        }
+        if let Some(h) = observation
+            .hour()
+            .and_then(|h| entry.hours.get_mut(usize::from(h)))
+        {
+            *h += 1;
+        }
         for feature in Feature::ALL {
             if let Some(counts) = entry.features.get_mut(feature as usize) {
                 counts.add(observation.values(feature));
@@ -292,9 +332,13 @@ impl History {
     /// (the model has nothing to compare with: the caller decides, for example by treating a
     /// first sign-in as medium risk).
     ///
-    /// `S = Π_features p(value) / p(value | user) × p(user | attack) / p(user | legit)`, where
+    /// `S = Π_features p(value) / p(value | user) × p(user | attack) / p(user | legit)
+    /// × 1 / p(new address | user) × p(hour | attack) / p(hour | user)`, where
     /// `p(user | attack) = 1 / users` and `p(user | legit) = user's sign-ins / all sign-ins`. A
-    /// feature whose values the user has never had at any level counts a ratio of 4.
+    /// feature whose values the user has never had at any level counts a ratio of 4. The last two
+    /// terms are the user's habits: how often they bring an address new to
+    /// them, counted only when this one is new (an attacker's always is), and the hour of day,
+    /// when the observation has one.
     #[must_use]
     pub fn score(&self, user: &UserId, observation: &Observation) -> Option<RiskScore> {
         self.score_with(user, observation, &Feature::ALL)
@@ -314,8 +358,15 @@ impl History {
             users: self.users.len() as f64,
             user_logins: counts.logins as f64,
         };
+        let habits = Habits {
+            new_addresses: counts.new_addresses as f64,
+            counted: counts.logins as f64,
+            hours: counts.hours.map(|h| h as f64),
+            hour: observation.hour(),
+        };
         freeman(
             &totals,
+            &habits,
             Feature::ALL
                 .into_iter()
                 .filter(|f| features.contains(f))
@@ -338,6 +389,44 @@ pub(crate) struct Counts {
     pub(crate) below_first: f64,
     /// Distinct values seen at all levels below the first.
     pub(crate) distinct_below: f64,
+}
+
+/// The share of an owner's sign-ins the hour term assumes fall at any hour, whatever their habit.
+const OFF_HOURS_SHARE: f64 = 0.1;
+
+/// What the formula needs of a user's habits beyond their values: how many of the counted
+/// sign-ins came from an address new to the user, the sign-ins per hour of the day (UTC), and
+/// the attempt's hour if known.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Habits {
+    pub(crate) new_addresses: f64,
+    pub(crate) counted: f64,
+    pub(crate) hours: [f64; 24],
+    pub(crate) hour: Option<u8>,
+}
+
+impl Habits {
+    /// `ln(1 / p(new address | user))`, with `p` the user's share of sign-ins from a new address
+    /// under add-one smoothing: an attacker's address is new to the user, and the less often the
+    /// user brings a new one, the less an owner's sign-in it is.
+    fn new_address_term(&self) -> f64 {
+        -((self.new_addresses + 1.0) / (self.counted + 2.0)).ln()
+    }
+
+    /// `ln(p(hour | attack) / p(hour | user))`: attackers come at any hour (1/24). The user's
+    /// hours are smoothed over the neighbouring hours (weights 1, 2, 1) with add-one smoothing,
+    /// so a new account's hours are nearly uniform and the term nearly 0, and mixed with
+    /// [`OFF_HOURS_SHARE`] of uniform hours, so even the most regular owner's odd hour counts at
+    /// most 10 (ln 10 ≈ 2.3): habits bend, and the hour alone must not block an owner.
+    fn hour_term(&self, hour: u8) -> f64 {
+        let h = usize::from(hour % 24);
+        let at = |i: usize| self.hours.get(i % 24).copied().unwrap_or(0.0);
+        let near = at(h + 23) + 2.0 * at(h) + at(h + 1);
+        let total: f64 = self.hours.iter().sum();
+        let habitual = (near + 1.0) / (4.0 * total + 24.0);
+        let p_user = (1.0 - OFF_HOURS_SHARE) * habitual + OFF_HOURS_SHARE / 24.0;
+        (1.0 / 24.0_f64).ln() - p_user.ln()
+    }
 }
 
 /// The sign-in totals the formula needs.
@@ -381,16 +470,24 @@ fn user_likelihood(feature: Feature, c: &Counts, n: f64) -> f64 {
 
 /// The formula itself, shared by both forms of the model: the product over features of
 /// population over user likelihood (4 for a feature the user never had at any level), times the
-/// user-share term, in log space. `None` if the result is not finite.
+/// user-share term, in log space; then the habits: the new-address term when the address is new
+/// to the user (Freeman et al. smooth the user's likelihood for unseen values; this measures
+/// that mass from the user's own history, so a person whose phone changes address daily and one
+/// who always signs in from home are told apart), and the hour term when the hour is known.
+/// `None` if the result is not finite.
 pub(crate) fn freeman(
     totals: &Totals,
+    habits: &Habits,
     features: impl IntoIterator<Item = (Feature, Counts)>,
 ) -> Option<RiskScore> {
-    let mut ln = 0.0;
+    let mut ln = habits.hour.map_or(0.0, |h| habits.hour_term(h));
     let (mut scored, mut unseen) = (0_u8, 0_u8);
     for (feature, counts) in features {
         let local = user_likelihood(feature, &counts, totals.user_logins);
         scored = scored.saturating_add(1);
+        if feature == Feature::Ip && counts.user[0] == 0.0 {
+            ln += habits.new_address_term();
+        }
         ln += if local > 0.0 {
             // A value the user had is in the population too: both likelihoods are positive.
             population_likelihood(feature, &counts, totals.logins).ln() - local.ln()
@@ -444,7 +541,9 @@ mod tests {
     }
 
     // Shared terms, by hand: N = 10 sign-ins; unseen mass U = 1 + 3 distinct ASNs + 3 distinct
-    // countries = 7, so N + U = 17; 4 users.
+    // countries = 7, so N + U = 17; 4 users. An address new to u adds the new-address factor:
+    // 1 of u's 3 sign-ins brought a new address, p = (1 + 1) / (3 + 2) = 0.4, factor 2.5 (for v,
+    // 1 of 2: p = 2/4, factor 2).
 
     #[test]
     fn an_unseen_ip_in_a_seen_asn() {
@@ -453,9 +552,9 @@ mod tests {
         //   (B was seen twice, with 1 ASN and 1 country below it: U_sub = 3).
         // User: 0.6 · 0/3 + 0.3 · 3/3 + 0.1 · 3/3 = 0.4.
         // User term: p(u|attack) / p(u|legit) = (1/4) / (3/10) = 5/6.
-        // Score: 0.2282353 / 0.4 · 5/6 = 0.4754902.
+        // Score: 0.2282353 / 0.4 · 5/6 · 2.5 = 1.1887255.
         let s = ip_score(&history(), 1, &ip("B", "X", "NO"));
-        assert!((s - 0.475_490_2).abs() < 1e-6, "{s}");
+        assert!((s - 1.188_725_5).abs() < 1e-6, "{s}");
     }
 
     #[test]
@@ -468,11 +567,11 @@ mod tests {
 
     #[test]
     fn an_entirely_unseen_feature_counts_four() {
-        // Nothing of (E, W, FR) in u's history: the feature's ratio is 4; score 4 · 5/6.
+        // Nothing of (E, W, FR) in u's history: the feature's ratio is 4; score 4 · 5/6 · 2.5.
         let h = history();
         for obs in [ip("E", "W", "FR"), ip("C", "Y", "DE")] {
             let s = ip_score(&h, 1, &obs);
-            assert!((s - 10.0 / 3.0).abs() < 1e-9, "{s}");
+            assert!((s - 25.0 / 3.0).abs() < 1e-9, "{s}");
         }
     }
 
@@ -480,17 +579,81 @@ mod tests {
     fn an_address_nobody_had_in_the_user_s_network() {
         // u from E (never seen by anyone) in u's ASN X and country NO.
         // Population: 0.6 · 1/17 + 0.15 + 0.05 = 0.2352941; user: 0 + 0.3 + 0.1 = 0.4.
-        // Score: 0.2352941 / 0.4 · 5/6 = 0.4901961.
+        // Score: 0.2352941 / 0.4 · 5/6 · 2.5 = 1.2254902.
         let s = ip_score(&history(), 1, &ip("E", "X", "NO"));
-        assert!((s - 0.490_196_1).abs() < 1e-6, "{s}");
+        assert!((s - 1.225_490_2).abs() < 1e-6, "{s}");
     }
 
     #[test]
     fn the_user_share_term() {
         // v (2 of 10 sign-ins) from A: population 0.2529412; user 0.3 · 2/2 + 0.1 · 2/2 = 0.4;
-        // user term (1/4) / (2/10) = 1.25. Score 0.2529412 / 0.4 · 1.25 = 0.7904412.
+        // user term (1/4) / (2/10) = 1.25; A is new to v: factor 2.
+        // Score 0.2529412 / 0.4 · 1.25 · 2 = 1.5808824.
         let s = ip_score(&history(), 2, &ip("A", "X", "NO"));
-        assert!((s - 0.790_441_2).abs() < 1e-6, "{s}");
+        assert!((s - 1.580_882_4).abs() < 1e-6, "{s}");
+    }
+
+    #[test]
+    fn the_new_address_term_follows_the_user_s_own_habit() {
+        // w signs in from a new address every time (C, C2, C3): p = (3 + 1) / (3 + 2) = 0.8,
+        // factor 1.25; u always from A: factor 2.5. The same new address, in each one's own
+        // network, is twice as risky for u as for w, all else equal.
+        let mut h = History::new();
+        for (user, address) in [
+            (1_u64, "A"),
+            (1, "A"),
+            (1, "A"),
+            (3, "C"),
+            (3, "C2"),
+            (3, "C3"),
+        ] {
+            h.learn(&UserId::from(user), &ip(address, "X", "NO"));
+        }
+        let new_one = ip("E", "X", "NO");
+        let ratio = ip_score(&h, 1, &new_one) / ip_score(&h, 3, &new_one);
+        // The rest of each score is alike (same network, same share of sign-ins); only the
+        // first level's counts differ, and E is new to both.
+        assert!((ratio - 2.0).abs() < 1e-9, "{ratio}");
+        // A known address takes no new-address factor.
+        let habits = Habits {
+            new_addresses: 1.0,
+            counted: 3.0,
+            hours: [0.0; 24],
+            hour: None,
+        };
+        assert!((habits.new_address_term() - 2.5_f64.ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_hour_term_by_hand() {
+        // u signs in three times at 09:00 UTC. At 09:00 the smoothed share is
+        // (0 + 2·3 + 0 + 1) / (4·3 + 24) = 7/36, mixed with a tenth of uniform hours:
+        // 0.9 · 7/36 + 0.1/24 = 0.1791667, the ratio (1/24) / 0.1791667 = 0.2325581. At 03:00 the
+        // share is 1/36: 0.9/36 + 0.1/24 = 0.0291667, the ratio 1.4285714. Without an hour there
+        // is no term.
+        let at =
+            |hour: i64| Timestamp::from_unix_secs(1_800_000_000 / 86_400 * 86_400 + hour * 3_600);
+        let mut h = History::new();
+        for _ in 0..3 {
+            h.learn(&UserId::from(1_u64), &ip("A", "X", "NO").at(at(9)));
+        }
+        let base = ip_score(&h, 1, &ip("A", "X", "NO"));
+        let nine = ip_score(&h, 1, &ip("A", "X", "NO").at(at(9)));
+        let three = ip_score(&h, 1, &ip("A", "X", "NO").at(at(3)));
+        assert!((nine / base - 0.232_558_1).abs() < 1e-7, "{}", nine / base);
+        assert!(
+            (three / base - 1.428_571_4).abs() < 1e-7,
+            "{}",
+            three / base
+        );
+        // However regular the habit, an hour counts at most 1 / 0.1 = 10.
+        let mut regular = History::new();
+        for _ in 0..100_000 {
+            regular.learn(&UserId::from(1_u64), &ip("A", "X", "NO").at(at(9)));
+        }
+        let odd = ip_score(&regular, 1, &ip("A", "X", "NO").at(at(21)))
+            / ip_score(&regular, 1, &ip("A", "X", "NO"));
+        assert!(odd < 10.0 && odd > 9.9, "{odd}");
     }
 
     #[test]
@@ -532,7 +695,7 @@ mod tests {
             + 0.268_045_149_862_566_6
             + 0.188_182_951_001_095_36
             + 0.005_106_515_081_202_152_5;
-        assert!((both - 0.475_490_2 * ua_ratio).abs() < 1e-6, "{both}");
+        assert!((both - 1.188_725_5 * ua_ratio).abs() < 1e-6, "{both}");
         assert!((ua_ratio - 0.736_163_9).abs() < 1e-7);
         let s = h.score(&UserId::from(1_u64), &ip("B", "X", "NO")).unwrap();
         assert!(!s.entirely_new());

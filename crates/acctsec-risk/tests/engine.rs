@@ -223,18 +223,75 @@ fn without_plug_points_the_model_and_device_still_work() {
     let usual = engine.check(&state, &Attempt::new(at, ip(HOME), &ua).with_device(phone));
     assert_eq!(usual.assessment.action, Action::Allow);
     let other = UserAgent::new(OLD_CHROME);
-    let elsewhere = engine.check(&state, &Attempt::new(at, ip(TOR_EXIT), &other));
-    // Without geolocation only the address and the browser tell it apart, and with no other
-    // accounts the owner is the whole population: a challenge, not a block.
-    assert_eq!(elsewhere.assessment.action, Action::Challenge);
-    let codes: Vec<_> = elsewhere
-        .assessment
-        .reasons
-        .iter()
-        .map(|r| r.code.code())
-        .collect();
-    assert_eq!(codes, ["unusual", "new_device"]);
+    let verdict = |at| {
+        let checked = engine.check(&state, &Attempt::new(at, ip(TOR_EXIT), &other));
+        let codes: Vec<_> = checked
+            .assessment
+            .reasons
+            .iter()
+            .map(|r| r.code.code())
+            .collect();
+        (checked.assessment.action, codes)
+    };
+    // Without geolocation only the address, the browser and the hour tell it apart, and with no
+    // other accounts the owner is the whole population: at the owner's usual hour (midnight,
+    // every time so far), a challenge.
+    assert_eq!(
+        verdict(at),
+        (Action::Challenge, vec!["unusual", "new_device"])
+    );
+    // At an hour the owner never signs in, all three together are too much (the unusual-hour
+    // rule itself waits for 20 sign-ins; the model's hour term does not).
+    let noon = Timestamp::from_unix_secs(10 * 86_400 + 12 * 3_600);
+    assert_eq!(
+        verdict(noon),
+        (Action::Block, vec!["very_unusual", "new_device"])
+    );
     assert!(format!("{engine:?}").contains("geo: false"));
+}
+
+#[test]
+fn an_owner_with_regular_hours_is_not_blocked_at_an_odd_hour_from_home() {
+    let mut engine = Engine::new(Population::new(ModelKey::new([2; 16])));
+    let ua = UserAgent::new(FIREFOX);
+    let phone = DeviceDigest::of(
+        &UserId::from(7_u64),
+        &DeviceId::new("d-0a1b2c3d4e5f60718293").unwrap(),
+    );
+    // Others sign in too, so the owner is not the whole population.
+    let mut others: Vec<AccountRisk> = (0..20).map(|_| AccountRisk::new()).collect();
+    let mut state = AccountRisk::new();
+    for day in 0..200 {
+        let at = Timestamp::from_unix_secs(day * 86_400 + 9 * 3_600);
+        let checked = engine.check(&state, &Attempt::new(at, ip(HOME), &ua).with_device(phone));
+        assert!(engine.learn(&mut state, checked));
+        for (i, other) in others.iter_mut().enumerate() {
+            let address = ip(&format!("203.0.113.{i}"));
+            let checked = engine.check(other, &Attempt::new(at, address, &ua));
+            engine.learn(other, checked);
+        }
+    }
+    // Two hundred sign-ins at 09:00, then one at 21:00 from home on the same device: the hour
+    // is worth a challenge, never a block (the model's hour term is bounded).
+    let late = Timestamp::from_unix_secs(200 * 86_400 + 21 * 3_600);
+    let checked = engine.check(
+        &state,
+        &Attempt::new(late, ip(HOME), &ua).with_device(phone),
+    );
+    assert_eq!(
+        checked.assessment.action,
+        Action::Challenge,
+        "{:?}",
+        checked.assessment.reasons
+    );
+    // At the usual hour, nothing to say.
+    let usual = Timestamp::from_unix_secs(200 * 86_400 + 9 * 3_600);
+    let checked = engine.check(
+        &state,
+        &Attempt::new(usual, ip(HOME), &ua).with_device(phone),
+    );
+    assert_eq!(checked.assessment.action, Action::Allow);
+    assert!(checked.assessment.reasons.is_empty());
 }
 
 #[test]

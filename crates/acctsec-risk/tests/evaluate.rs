@@ -48,9 +48,15 @@ fn the_model_beats_the_new_ip_baseline_and_the_bounded_form_matches_the_exact_on
         // Every simulated attacker comes from an address new to the account.
         assert!(n.challenged > 0.9, "{kind:?}: {}", n.challenged);
     }
-    for kind in [AttackerKind::Naive, AttackerKind::Vpn] {
+    for kind in AttackerKind::SIMULATED {
         let (b, n) = (bounded.kind(kind).unwrap(), new_ip.kind(kind).unwrap());
         assert!(b.auc > n.auc, "{kind:?}: {} vs {}", b.auc, n.auc);
+    }
+    // At 1% of owners challenged the model catches far more naive and VPN attackers. Targeted
+    // attackers (the victim's network and browser, only the address new) it catches less often
+    // than the baseline's 2.9% there; see BENCHMARKS.md.
+    for kind in [AttackerKind::Naive, AttackerKind::Vpn] {
+        let (b, n) = (bounded.kind(kind).unwrap(), new_ip.kind(kind).unwrap());
         assert!(
             b.tpr_at_1_fpr > 5.0 * n.tpr_at_1_fpr,
             "{kind:?}: {} vs {}",
