@@ -9,8 +9,8 @@ use std::net::IpAddr;
 
 use acctsec_core::{DeviceDigest, DeviceId, Timestamp, UserAgent, UserId};
 use acctsec_risk::{
-    AccountRisk, Action, Attempt, CountryCode, Engine, Failures, Geo, GeoLookup, Level, Location,
-    ModelKey, Population, RangeReputation, SyntheticLog,
+    AccountRisk, Action, Assessment, Attempt, CountryCode, Engine, Failures, Geo, GeoLookup, Level,
+    Location, ModelKey, Population, RangeReputation, SyntheticLog,
 };
 
 /// The host's geolocation, as a table (a real host wires in its licensed database); the synthetic
@@ -46,6 +46,11 @@ const TOR_EXIT: &str = "198.51.100.66";
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 const OLD_CHROME: &str = "Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/79.0.3945.88 Safari/537.36";
+
+/// The reasons' codes, most serious first.
+fn codes(assessment: &Assessment) -> Vec<&'static str> {
+    assessment.reasons.iter().map(|r| r.code.code()).collect()
+}
 
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
@@ -100,13 +105,11 @@ fn trained() -> (Engine, AccountRisk, DeviceDigest) {
         let attempt = Attempt::new(at, ip(HOME), &ua).with_device(laptop);
         let checked = engine.check(&state, &attempt);
         if day == 0 {
-            let codes: Vec<_> = checked
-                .assessment
-                .reasons
-                .iter()
-                .map(|r| r.code.code())
-                .collect();
-            assert_eq!(codes, ["no_history"], "a first sign-in is challenged");
+            assert_eq!(
+                codes(&checked.assessment),
+                ["no_history"],
+                "a first sign-in is challenged"
+            );
         }
         assert!(engine.learn(&mut state, checked));
     }
@@ -147,7 +150,7 @@ fn a_stranger_with_the_password_is_blocked_and_told_why() {
         .assessment;
     assert_eq!((a.level, a.action), (Level::High, Action::Block));
     assert!(a.notify);
-    let codes: Vec<_> = a.reasons.iter().map(|r| r.code.code()).collect();
+    let codes = codes(&a);
     assert_eq!(
         codes.first(),
         Some(&"impossible_travel"),
@@ -225,13 +228,7 @@ fn without_plug_points_the_model_and_device_still_work() {
     let other = UserAgent::new(OLD_CHROME);
     let verdict = |at| {
         let checked = engine.check(&state, &Attempt::new(at, ip(TOR_EXIT), &other));
-        let codes: Vec<_> = checked
-            .assessment
-            .reasons
-            .iter()
-            .map(|r| r.code.code())
-            .collect();
-        (checked.assessment.action, codes)
+        (checked.assessment.action, codes(&checked.assessment))
     };
     // Without geolocation only the address, the browser and the hour tell it apart, and with no
     // other accounts the owner is the whole population: at the owner's usual hour (midnight,
