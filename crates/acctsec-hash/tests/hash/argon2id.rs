@@ -1,13 +1,15 @@
 // Hashing and verification: known answers, interoperability with the reference C
 // implementation, rehash decisions, peppers, bounded input and hostile stored hashes.
 
+use acctsec_core::StoredPasswordHash;
 use acctsec_core::rng::{SystemRng, TryCryptoRng, TryRng};
-use acctsec_core::{Password, StoredPasswordHash};
 use acctsec_hash::{
     Argon2Params, Ceilings, Error, Hasher, MAX_PASSWORD_BYTES, Pepper, PepperRing, RehashReason,
     Verified,
 };
 use proptest::prelude::*;
+
+use super::{pw, stored, tsv_vectors};
 
 /// Yields the given bytes over and over. Not random at all: tests only.
 struct Fixed(&'static [u8], usize);
@@ -30,14 +32,6 @@ impl TryRng for Fixed {
 }
 impl TryCryptoRng for Fixed {}
 
-fn pw(s: &str) -> Password {
-    Password::new(s)
-}
-
-fn stored(s: &str) -> StoredPasswordHash {
-    StoredPasswordHash::new(s).unwrap()
-}
-
 /// Cheap parameters so property tests run quickly; production defaults are tested separately.
 fn cheap() -> Hasher {
     Hasher::builder()
@@ -48,14 +42,7 @@ fn cheap() -> Hasher {
 }
 
 fn vectors() -> Vec<(String, String)> {
-    let text = include_str!("../../../../testdata/argon2-cli-vectors.tsv");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| {
-            let (pw, phc) = l.split_once('\t').unwrap();
-            (pw.to_owned(), phc.to_owned())
-        })
-        .collect()
+    tsv_vectors(include_str!("../../../../testdata/argon2-cli-vectors.tsv"))
 }
 
 #[test]

@@ -1,26 +1,12 @@
 // Migration from legacy formats: bcrypt, scrypt, PBKDF2-SHA256 (PHC and Django).
 
 use acctsec_core::rng::SystemRng;
-use acctsec_core::{Password, StoredPasswordHash};
 use acctsec_hash::{Error, Hasher, RehashReason, Verified};
 
-fn pw(s: &str) -> Password {
-    Password::new(s)
-}
-
-fn stored(s: &str) -> StoredPasswordHash {
-    StoredPasswordHash::new(s).unwrap()
-}
+use super::{pw, stored, tsv_vectors};
 
 fn vectors() -> Vec<(String, String)> {
-    include_str!("../../../../testdata/legacy-vectors.tsv")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| {
-            let (pw, h) = l.split_once('\t').unwrap();
-            (pw.to_owned(), h.to_owned())
-        })
-        .collect()
+    tsv_vectors(include_str!("../../../../testdata/legacy-vectors.tsv"))
 }
 
 #[test]
