@@ -414,21 +414,17 @@ impl UserModel {
 
     fn learn(&mut self, hashed: &Hashed, at: Timestamp) {
         let day = day_of(at);
-        let address = hashed.0.first().copied().unwrap_or_default();
-        let new_address = self.count(0, address) == 0;
-        if self.counted == u16::MAX {
-            self.counted /= 2;
-            self.new_addresses /= 2;
-        }
-        self.counted += 1;
-        self.new_addresses += u16::from(new_address);
-        for ((table, cap), &hash) in self.tables.iter_mut().zip(USER_MODEL_CAPS).zip(&hashed.0) {
+        let mut new_address = true;
+        let levels = self.tables.iter_mut().zip(USER_MODEL_CAPS).zip(&hashed.0);
+        for (slot, ((table, cap), &hash)) in levels.enumerate() {
             // Without the age window, values counted long ago would hold their places against
             // today's (the browser of two years ago against this month's).
             table.retain(|e| e.day.saturating_add(USER_MODEL_WINDOW_DAYS) >= day);
             if let Some(e) = table.iter_mut().find(|e| e.hash == hash) {
                 e.count = e.count.saturating_add(1);
                 e.day = e.day.max(day);
+                // Known within the window, as scoring sees it.
+                new_address &= slot != 0;
                 continue;
             }
             let entry = Entry {
@@ -442,6 +438,12 @@ impl UserModel {
                 *victim = entry;
             }
         }
+        if self.counted == u16::MAX {
+            self.counted /= 2;
+            self.new_addresses /= 2;
+        }
+        self.counted += 1;
+        self.new_addresses += u16::from(new_address);
         let hour = usize::from(hour_of(at));
         if self.hours.get(hour) == Some(&u16::MAX) {
             for h in &mut self.hours {
@@ -679,6 +681,24 @@ mod tests {
         );
         assert_eq!(model.count(3, now.0[3]), 730 - 720);
         assert_eq!(model.count(0, now.0[0]), 730, "the home address stays");
+    }
+
+    #[test]
+    fn an_address_back_after_the_window_is_new_again() {
+        let mut population = Population::new(key());
+        let mut model = UserModel::default();
+        let h = population.hash(["home", "AS1", "NO"], ["ua", "b", "o", "d"]);
+        let day = |d: i64| Timestamp::from_unix_secs(d * 86_400);
+        population.learn(&mut model, &h, day(0));
+        population.learn(&mut model, &h, day(1));
+        assert_eq!((model.new_addresses, model.counted), (1, 2));
+        // Scoring no longer knows it after the window, so neither does the habit count.
+        population.learn(
+            &mut model,
+            &h,
+            day(1 + i64::from(USER_MODEL_WINDOW_DAYS) + 1),
+        );
+        assert_eq!((model.new_addresses, model.counted), (2, 3));
     }
 
     #[test]
