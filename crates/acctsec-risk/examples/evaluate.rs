@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::process::ExitCode;
 
-use acctsec_risk::{Labelled, ModelKey, RbaReader, Replay, SyntheticLog, inject_attackers};
+use acctsec_risk::{Error, Labelled, ModelKey, RbaReader, Replay, SyntheticLog, inject_attackers};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -80,6 +80,10 @@ fn read(path: &str, attacks: u32, seed: u64) -> Result<Vec<Labelled>, String> {
     for row in reader {
         match row {
             Ok(record) => log.push(Labelled::from_log(record)),
+            // Reading stopped: evaluating what came before would report on part of the log.
+            Err(e @ (Error::Io { .. } | Error::Unterminated { .. })) => {
+                return Err(format!("{path}: {e}"));
+            }
             Err(e) => {
                 bad += 1;
                 if bad <= 10 {

@@ -64,7 +64,14 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
-    /// The input could not be read.
+    /// A line with no end within 64 MiB: not a log of this schema, and reading stops there
+    /// rather than scan on without bound.
+    #[error("line {line}: no line end within 64 MiB; reading stopped")]
+    Unterminated {
+        /// The line without end.
+        line: usize,
+    },
+    /// The input could not be read; reading stops.
     #[error("line {line}: the input could not be read")]
     Io {
         /// The line being read.

@@ -12,7 +12,8 @@ use crate::{Error, Result};
 
 /// The longest line read, bytes; a longer row is reported and skipped.
 pub const MAX_RBA_LINE_BYTES: usize = 8 * 1024;
-/// The most bytes skipped looking for the end of an overlong line before reading stops: 64 MiB.
+/// The most bytes skipped looking for the end of an overlong line before reading stops with
+/// [`Error::Unterminated`]: 64 MiB.
 const MAX_SKIP_BYTES: usize = 64 * 1024 * 1024;
 /// The columns, in order.
 pub const RBA_COLUMNS: [&str; 16] = [
@@ -226,7 +227,7 @@ impl<R: BufRead> RbaReader<R> {
                             skipped += n;
                             if skipped > MAX_SKIP_BYTES {
                                 self.done = true;
-                                break;
+                                return Some(Err(Error::Unterminated { line }));
                             }
                         }
                         Err(_) => {

@@ -3,7 +3,7 @@
 // Test code: unwrapping and panicking is how a test fails.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use acctsec_core::Timestamp;
 use acctsec_core::UserId;
@@ -281,6 +281,22 @@ fn line_length_edges_and_odd_bytes() {
             Err((7, "line too long")),
         ]
     );
+}
+
+#[test]
+fn a_line_without_end_stops_reading_with_its_own_error() {
+    let good = SAMPLE.lines().nth(1).unwrap();
+    let endless = std::io::repeat(b'x').take(65 << 20);
+    let input = Cursor::new(format!("{}\n{good}\n", header()))
+        .chain(endless)
+        .chain(Cursor::new(format!("\n{good}\n")));
+    let got: Vec<_> = RbaReader::new(std::io::BufReader::new(input))
+        .unwrap()
+        .map(|r| r.map(|rec| rec.index))
+        .collect();
+    // The row before is read; the row after the endless line is not, and the error says so
+    // instead of passing for one skipped row.
+    assert_eq!(got, vec![Ok(0), Err(Error::Unterminated { line: 3 })]);
 }
 
 /// A reader that always fails.
