@@ -56,16 +56,17 @@ impl fmt::Debug for ModelKey {
     }
 }
 
-/// An attempt's feature values as keyed hashes, made by [`Population::hash`], and its hour of the
-/// day if [`at`](Self::at) gave one: computed once, then used to score and to learn.
+/// An attempt's feature values as keyed hashes, made by [`Population::hash`], and its time if
+/// [`at`](Self::at) gave one: computed once, then used to score and to learn.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Hashed([u64; SLOTS], Option<u8>);
+pub struct Hashed([u64; SLOTS], Option<Timestamp>);
 
 impl Hashed {
-    /// The same values, attempted at `at`: its hour of the day (UTC) joins the score.
+    /// The same values, attempted at `at`: its hour of the day (UTC) joins the score, and only
+    /// the account's values seen within [`USER_MODEL_WINDOW_DAYS`] before it count.
     #[must_use]
-    pub fn at(self, at: Timestamp) -> Self {
-        Self(self.0, Some(hour_of(at)))
+    pub const fn at(self, at: Timestamp) -> Self {
+        Self(self.0, Some(at))
     }
 }
 
@@ -247,7 +248,7 @@ impl Population {
         let value = |f, level| observation.values(f).get(level).map_or("", String::as_str);
         let ip = std::array::from_fn(|level| value(Feature::Ip, level));
         let user_agent = std::array::from_fn(|level| value(Feature::UserAgent, level));
-        Hashed(self.hash(ip, user_agent).0, observation.hour())
+        Hashed(self.hash(ip, user_agent).0, observation.time())
     }
 
     /// Learns a sign-in of the user whose model is `user` (the reference learns only successful
@@ -283,7 +284,8 @@ impl Population {
     /// does, or `None` if the user has no history.
     #[must_use]
     pub fn score(&self, user: &UserModel, hashed: &Hashed) -> Option<RiskScore> {
-        let user_logins = user.logins();
+        let day = hashed.1.map(day_of);
+        let user_logins = user.logins_on(day);
         if user_logins == 0 {
             return None;
         }
@@ -296,7 +298,7 @@ impl Population {
             new_addresses: f64::from(user.new_addresses),
             counted: f64::from(user.counted),
             hours: user.hours.map(f64::from),
-            hour: hashed.1,
+            hour: hashed.1.map(hour_of),
         };
         let features = Feature::ALL.map(|feature| {
             let mut counts = Counts::default();
@@ -306,7 +308,7 @@ impl Population {
                 let hash = hashed.0.get(slot).copied().unwrap_or_default();
                 let sketch = if level == 0 { &self.first } else { &self.rest };
                 counts.population[level] = f64::from(sketch.estimate(hash));
-                counts.user[level] = f64::from(user.count(slot, hash));
+                counts.user[level] = f64::from(user.count(slot, hash, day));
             }
             if counts.population[0] > 0.0 {
                 counts.below_first = below as f64;
@@ -364,6 +366,13 @@ struct Entry {
     day: u32,
 }
 
+impl Entry {
+    /// Whether the entry is within the age window on `day` (always, without a day).
+    fn live_on(&self, day: Option<u32>) -> bool {
+        day.is_none_or(|day| self.day.saturating_add(USER_MODEL_WINDOW_DAYS) >= day)
+    }
+}
+
 /// One account's side of the model, bounded: per level, the most frequent values as keyed hashes
 /// with their counts and the day each was last seen (at most [`USER_MODEL_CAPS`]; values unseen
 /// for [`USER_MODEL_WINDOW_DAYS`] are dropped, and when a level is full the least frequent, then
@@ -398,17 +407,29 @@ impl UserModel {
     /// The sign-ins the model stands for: the most any level's counts add up to.
     #[must_use]
     pub fn logins(&self) -> u64 {
+        self.logins_on(None)
+    }
+
+    /// The sign-ins within the age window before `day` (all of them without a day).
+    fn logins_on(&self, day: Option<u32>) -> u64 {
         self.tables
             .iter()
-            .map(|t| t.iter().map(|e| u64::from(e.count)).sum::<u64>())
+            .map(|t| {
+                t.iter()
+                    .filter(|e| e.live_on(day))
+                    .map(|e| u64::from(e.count))
+                    .sum::<u64>()
+            })
             .max()
             .unwrap_or(0)
     }
 
-    fn count(&self, slot: usize, hash: u64) -> u32 {
+    /// The count of `hash` at `slot` within the age window before `day`.
+    fn count(&self, slot: usize, hash: u64, day: Option<u32>) -> u32 {
         self.tables
             .get(slot)
             .and_then(|t| t.iter().find(|e| e.hash == hash))
+            .filter(|e| e.live_on(day))
             .map_or(0, |e| e.count)
     }
 
@@ -419,7 +440,7 @@ impl UserModel {
         for (slot, ((table, cap), &hash)) in levels.enumerate() {
             // Without the age window, values counted long ago would hold their places against
             // today's (the browser of two years ago against this month's).
-            table.retain(|e| e.day.saturating_add(USER_MODEL_WINDOW_DAYS) >= day);
+            table.retain(|e| e.live_on(Some(day)));
             if let Some(e) = table.iter_mut().find(|e| e.hash == hash) {
                 e.count = e.count.saturating_add(1);
                 e.day = e.day.max(day);
@@ -641,7 +662,11 @@ mod tests {
         let bytes = model.to_bytes();
         assert_eq!(bytes.len(), MAX_USER_MODEL_ENCODED_BYTES - 6 * ENTRY_BYTES);
         assert_eq!(UserModel::from_bytes(&bytes).unwrap(), model);
-        assert_eq!(model.count(0, home.0[0]), 10_000, "the home address stays");
+        assert_eq!(
+            model.count(0, home.0[0], None),
+            10_000,
+            "the home address stays"
+        );
         assert_eq!(
             model.logins(),
             20_000,
@@ -679,8 +704,12 @@ mod tests {
             ["home", "AS1", "NO"],
             ["Firefox/124", "Firefox/124", "Linux", "desktop"],
         );
-        assert_eq!(model.count(3, now.0[3]), 730 - 720);
-        assert_eq!(model.count(0, now.0[0]), 730, "the home address stays");
+        assert_eq!(model.count(3, now.0[3], None), 730 - 720);
+        assert_eq!(
+            model.count(0, now.0[0], None),
+            730,
+            "the home address stays"
+        );
     }
 
     #[test]
@@ -692,12 +721,16 @@ mod tests {
         population.learn(&mut model, &h, day(0));
         population.learn(&mut model, &h, day(1));
         assert_eq!((model.new_addresses, model.counted), (1, 2));
-        // Scoring no longer knows it after the window, so neither does the habit count.
-        population.learn(
-            &mut model,
-            &h,
-            day(1 + i64::from(USER_MODEL_WINDOW_DAYS) + 1),
-        );
+        let last = 1 + i64::from(USER_MODEL_WINDOW_DAYS);
+        // On the window's last day scoring still knows the address; the day after, the account
+        // has no sign-ins within the window at all: scoring has nothing to compare with.
+        assert!(population.score(&model, &h.at(day(last))).is_some());
+        assert_eq!(model.count(0, h.0[0], Some(day_of(day(last + 1)))), 0);
+        assert_eq!(model.logins_on(Some(day_of(day(last + 1)))), 0);
+        assert_eq!(population.score(&model, &h.at(day(last + 1))), None);
+        assert_eq!(model.logins(), 2, "without a day, everything stored counts");
+        // Learning then, the address is new to the habit count as it was to scoring.
+        population.learn(&mut model, &h, day(last + 1));
         assert_eq!((model.new_addresses, model.counted), (2, 3));
     }
 

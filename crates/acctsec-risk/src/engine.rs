@@ -4,12 +4,13 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use acctsec_core::{DeviceDigest, Timestamp, UserAgent};
 
 use crate::account::AccountRisk;
 use crate::assess::{Assessment, Level, Thresholds, assess};
-use crate::compact::{Hashed, Population};
+use crate::compact::{Hashed, Population, USER_MODEL_WINDOW_DAYS};
 use crate::geo::{Geo, GeoLookup};
 use crate::model::address_level;
 use crate::reputation::NetworkReputation;
@@ -302,6 +303,12 @@ impl Engine {
         }
         self.population
             .learn(&mut state.model, &checked.hashed, checked.at);
+        // The profile keeps the model's age window: a country, device or place unseen for six
+        // months no longer vouches for a sign-in.
+        let window = Duration::from_secs(u64::from(USER_MODEL_WINDOW_DAYS) * 86_400);
+        state
+            .profile
+            .forget_before(checked.at.saturating_sub(window));
         state.profile.learn(
             checked.geo.country,
             checked.device.as_ref(),

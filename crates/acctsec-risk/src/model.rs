@@ -74,7 +74,7 @@ pub(crate) fn address_level(ip: IpAddr) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Observation {
     levels: [Vec<String>; 2],
-    hour: Option<u8>,
+    at: Option<Timestamp>,
 }
 
 /// The hour of the day (UTC) of `at`, 0 to 23.
@@ -93,19 +93,24 @@ impl Observation {
                 ip.iter().map(own).collect(),
                 user_agent.iter().map(own).collect(),
             ],
-            hour: None,
+            at: None,
         }
     }
 
-    /// The same observation made at `at`: its hour of the day (UTC) joins the score.
+    /// The same observation made at `at`: its hour of the day (UTC) joins the score, and the
+    /// bounded model reads the account's values within its age window before that day.
     #[must_use]
-    pub fn at(mut self, at: Timestamp) -> Self {
-        self.hour = Some(hour_of(at));
+    pub const fn at(mut self, at: Timestamp) -> Self {
+        self.at = Some(at);
         self
     }
 
-    pub(crate) const fn hour(&self) -> Option<u8> {
-        self.hour
+    pub(crate) const fn time(&self) -> Option<Timestamp> {
+        self.at
+    }
+
+    pub(crate) fn hour(&self) -> Option<u8> {
+        self.at.map(hour_of)
     }
 
     pub(crate) fn values(&self, feature: Feature) -> &[String] {

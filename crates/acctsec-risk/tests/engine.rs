@@ -248,6 +248,49 @@ fn without_plug_points_the_model_and_device_still_work() {
 }
 
 #[test]
+fn a_device_unseen_for_the_age_window_is_new_again() {
+    let mut engine = Engine::new(Population::new(ModelKey::new([3; 16])));
+    let ua = UserAgent::new(FIREFOX);
+    let device = |id: &str| DeviceDigest::of(&UserId::from(7_u64), &DeviceId::new(id).unwrap());
+    let (old, new) = (
+        device("d-000000000000000000a1"),
+        device("d-000000000000000000b2"),
+    );
+    let mut state = AccountRisk::new();
+    let day = |d: i64| Timestamp::from_unix_secs(d * 86_400 + 9 * 3_600);
+    let sign_in = |engine: &mut Engine, state: &mut AccountRisk, d: i64, device| {
+        let checked = engine.check(
+            state,
+            &Attempt::new(day(d), ip(HOME), &ua).with_device(device),
+        );
+        assert!(engine.learn(state, checked));
+    };
+    for d in 0..5 {
+        sign_in(&mut engine, &mut state, d, old);
+    }
+    // Within the window the old device still vouches for a sign-in.
+    let checked = engine.check(
+        &state,
+        &Attempt::new(day(150), ip(HOME), &ua).with_device(old),
+    );
+    assert!(!codes(&checked.assessment).contains(&"new_device"));
+    // Half a year on, the owner signs in on another device; the first is forgotten with the
+    // rest of what is older than the window.
+    for d in 200..205 {
+        sign_in(&mut engine, &mut state, d, new);
+    }
+    let checked = engine.check(
+        &state,
+        &Attempt::new(day(205), ip(HOME), &ua).with_device(old),
+    );
+    assert!(
+        codes(&checked.assessment).contains(&"new_device"),
+        "{:?}",
+        checked.assessment.reasons
+    );
+}
+
+#[test]
 fn an_owner_with_regular_hours_is_not_blocked_at_an_odd_hour_from_home() {
     let mut engine = Engine::new(Population::new(ModelKey::new([2; 16])));
     let ua = UserAgent::new(FIREFOX);
