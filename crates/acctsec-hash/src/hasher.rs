@@ -492,7 +492,8 @@ impl Hasher {
     }
 
     fn verify_bytes(&self, bytes: &[u8], stored: &StoredPasswordHash) -> Result<Verified> {
-        if let Some(matched) = legacy::verify(bytes, stored.as_str(), &self.ceilings)? {
+        let budget = self.ceilings.work_budget_kib(self.params);
+        if let Some(matched) = legacy::verify(bytes, stored.as_str(), &self.ceilings, budget)? {
             return Ok(if matched {
                 Verified::ValidNeedsRehash(RehashReason::Algorithm)
             } else {

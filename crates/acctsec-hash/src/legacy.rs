@@ -17,7 +17,13 @@ use crate::{Error, Result};
 pub const BCRYPT_MAX_PASSWORD_BYTES: usize = 72;
 
 /// If `stored` is in a legacy format, whether `password` matches it; `None` if it is not.
-pub(crate) fn verify(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<Option<bool>> {
+/// `budget_kib` is the most work a stored hash may ask for ([`Ceilings::work_budget_kib`]).
+pub(crate) fn verify(
+    password: &[u8],
+    stored: &str,
+    ceilings: &Ceilings,
+    budget_kib: u64,
+) -> Result<Option<bool>> {
     if ["$2a$", "$2b$", "$2y$"]
         .iter()
         .any(|p| stored.starts_with(p))
@@ -31,7 +37,7 @@ pub(crate) fn verify(password: &[u8], stored: &str, ceilings: &Ceilings) -> Resu
         return phc_pbkdf2(password, stored, ceilings).map(Some);
     }
     if stored.starts_with("$scrypt$") {
-        return phc_scrypt(password, stored, ceilings).map(Some);
+        return phc_scrypt(password, stored, ceilings, budget_kib).map(Some);
     }
     Ok(None)
 }
@@ -138,9 +144,10 @@ fn phc_pbkdf2(_: &[u8], _: &str, _: &Ceilings) -> Result<bool> {
 }
 
 /// PHC `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>`. Its memory, 128 · r · (N + p) bytes, must
-/// fit the memory ceiling, and log2 N and p their own.
+/// fit the memory ceiling, log2 N and p their own, and its work — each of the p lanes writes and
+/// reads 128 · r · N bytes: r · N · p / 4 KiB traversed — the same budget as an argon2 hash's.
 #[cfg(feature = "scrypt")]
-fn phc_scrypt(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool> {
+fn phc_scrypt(password: &[u8], stored: &str, ceilings: &Ceilings, budget_kib: u64) -> Result<bool> {
     let phc = PasswordHash::new(stored).map_err(|_| Error::MalformedHash)?;
     let get = |name| phc.params.get_decimal(name).ok_or(Error::MalformedHash);
     let (log_n, r, p) = (get("ln")?, get("r")?, get("p")?);
@@ -148,13 +155,14 @@ fn phc_scrypt(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool
         return Err(Error::MalformedHash);
     }
     let log_n = u8::try_from(log_n).map_err(|_| Error::HostileParameters)?;
-    let memory_bytes = 1_u128
-        .checked_shl(u32::from(log_n))
-        .map(|n| 128 * u128::from(r) * (n + u128::from(p)));
+    let n = 1_u128.checked_shl(u32::from(log_n));
+    let memory_bytes = n.map(|n| 128 * u128::from(r) * (n + u128::from(p)));
+    let work_kib = n.map(|n| u128::from(r) * n * u128::from(p) / 4);
     let memory_ceiling = u128::from(ceilings.m_kib) * 1024;
     if log_n > ceilings.scrypt_log_n
         || p > ceilings.p
         || memory_bytes.is_none_or(|m| m > memory_ceiling)
+        || work_kib.is_none_or(|w| w > u128::from(budget_kib))
     {
         return Err(Error::HostileParameters);
     }
@@ -170,6 +178,6 @@ fn phc_scrypt(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool
 }
 
 #[cfg(not(feature = "scrypt"))]
-fn phc_scrypt(_: &[u8], _: &str, _: &Ceilings) -> Result<bool> {
+fn phc_scrypt(_: &[u8], _: &str, _: &Ceilings, _: u64) -> Result<bool> {
     Err(Error::UnsupportedAlgorithm)
 }

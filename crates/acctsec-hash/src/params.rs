@@ -161,10 +161,18 @@ impl Ceilings {
             || params.t > self.t
             || params.p > self.p
             || output_bytes > self.output_bytes
-            || params.work_kib() > current.work_kib() * u64::from(self.work_factor)
+            || params.work_kib() > self.work_budget_kib(current)
         {
             return Err(Error::HostileParameters);
         }
         Ok(())
+    }
+
+    /// The most work a stored hash may ask for, KiB of memory traversed: `work_factor` times the
+    /// current parameters' (memory × passes).
+    pub(crate) fn work_budget_kib(&self, current: Argon2Params) -> u64 {
+        current
+            .work_kib()
+            .saturating_mul(u64::from(self.work_factor))
     }
 }

@@ -115,6 +115,12 @@ fn legacy_costs_over_the_ceilings_are_refused_before_any_work() {
             "$scrypt$ln=14,r=8,p=17$c2NyeXB0LXNhbHQtMTZieQ$mEWnaOMj6qpJGkivNtePiCRhirRmFCDISGZ77kbGDCU",
             Error::HostileParameters,
         ),
+        // Within every single ceiling (128 MiB, log2 N 17, 16 lanes), but 16 lanes of it are
+        // 4 GiB of work: over 8 times the current argon2id's 38 MiB.
+        (
+            "$scrypt$ln=17,r=8,p=16$c2NyeXB0LXNhbHQtMTZieQ$mEWnaOMj6qpJGkivNtePiCRhirRmFCDISGZ77kbGDCU",
+            Error::HostileParameters,
+        ),
     ] {
         assert_eq!(
             hasher.verify(&pw("hunter42"), &stored(hash)),
