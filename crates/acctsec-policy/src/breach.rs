@@ -6,6 +6,7 @@ use std::future::Future;
 use acctsec_core::Password;
 use sha1::{Digest, Sha1};
 use xorf::{BinaryFuse16, Descriptor, Filter};
+use zeroize::Zeroizing;
 
 use crate::{Error, Result};
 
@@ -51,10 +52,11 @@ pub trait BreachOracle: Send + Sync {
     fn check(&self, sha1: &[u8; 20]) -> impl Future<Output = Result<Breached>> + Send;
 }
 
-/// The SHA-1 of a (normalised) password, as breach corpora key it.
+/// The SHA-1 of a (normalised) password, as breach corpora key it. Unsalted and fast, it is as
+/// good as the password to a cracker: it is wiped when dropped, like the password.
 #[must_use]
-pub fn password_sha1(password: &Password) -> [u8; 20] {
-    Sha1::digest(password.expose().as_bytes()).into()
+pub fn password_sha1(password: &Password) -> Zeroizing<[u8; 20]> {
+    Zeroizing::new(Sha1::digest(password.expose().as_bytes()).into())
 }
 
 /// An offline set of breached-password hashes: a binary fuse filter (16-bit fingerprints, about

@@ -493,7 +493,7 @@ mod breach {
 
     /// The SHA-1 of `n`'s decimal text: distinct, uniformly spread hashes.
     fn hash_of(n: u64) -> [u8; 20] {
-        password_sha1(&pw(&n.to_string()))
+        *password_sha1(&pw(&n.to_string()))
     }
 
     fn hex(h: &[u8; 20]) -> String {
