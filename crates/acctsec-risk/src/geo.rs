@@ -38,11 +38,21 @@ impl fmt::Display for CountryCode {
 }
 
 /// A point on Earth with the radius within which the geolocation is likely right.
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// Where a person signs in from is personal: `Debug` shows the accuracy radius, not the place.
+#[derive(Clone, Copy, PartialEq)]
 pub struct Location {
     lat: f64,
     lon: f64,
     accuracy_km: f64,
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Location")
+            .field("accuracy_km", &self.accuracy_km)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Mean Earth radius, km (IUGG).

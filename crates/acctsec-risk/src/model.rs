@@ -3,6 +3,7 @@
 //! for this user (their history).
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 
 use acctsec_core::{Timestamp, UserId};
@@ -71,10 +72,29 @@ pub(crate) fn address_level(ip: IpAddr) -> String {
 /// What the model sees of one sign-in: each feature's value at each level, and the hour of the
 /// day (UTC) if known. Unknown values are kept as their own value (`""`), so "unknown" is
 /// something a user can have a history of.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Its values are where and on what someone signs in: `Debug` shows the time only.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Observation {
     levels: [Vec<String>; 2],
     at: Option<Timestamp>,
+}
+
+impl fmt::Debug for Observation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Observation")
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for History {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("History")
+            .field("logins", &self.logins)
+            .field("users", &self.users.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The hour of the day (UTC) of `at`, 0 to 23.
@@ -178,7 +198,9 @@ struct UserCounts {
 ///
 /// Exact and in memory: this is the model's reference form, for tests and evaluation. Bounded
 /// per-user profiles and population sketches come with the profile store.
-#[derive(Debug, Clone, Default)]
+///
+/// `Debug` shows counts only: the history holds every user's addresses and user agents.
+#[derive(Clone, Default)]
 pub struct History {
     logins: u64,
     population: Vec<FeatureCounts>,

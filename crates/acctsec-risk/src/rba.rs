@@ -2,6 +2,7 @@
 //! Authentication" (Wiefling et al., ACM TOPS 2022): one row per sign-in attempt, with attack
 //! labels.
 
+use std::fmt;
 use std::io::{BufRead, Write};
 use std::net::IpAddr;
 
@@ -36,7 +37,10 @@ pub const RBA_COLUMNS: [&str; 16] = [
 ];
 
 /// One sign-in attempt of the data set. Unknown values (`-` or empty) are `None`.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A real log's rows are personal data: `Debug` shows the row's index, time and labels, not the
+/// user, address, place or user agent.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RbaRecord {
     /// The row's index.
@@ -71,6 +75,18 @@ pub struct RbaRecord {
     pub attack_ip: bool,
     /// Whether the attempt was an account takeover.
     pub account_takeover: bool,
+}
+
+impl fmt::Debug for RbaRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RbaRecord")
+            .field("index", &self.index)
+            .field("at", &self.at)
+            .field("success", &self.success)
+            .field("attack_ip", &self.attack_ip)
+            .field("account_takeover", &self.account_takeover)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RbaRecord {

@@ -8,9 +8,9 @@ use std::io::{Cursor, Read};
 use acctsec_core::Timestamp;
 use acctsec_core::UserId;
 use acctsec_risk::{
-    CountryCode, Error, History, MAX_POPULATION_LOGINS_PER_USER, MAX_PROFILE_ENCODED_BYTES,
-    MAX_RBA_LINE_BYTES, MAX_USER_MODEL_ENCODED_BYTES, ModelKey, Observation, Population, Profile,
-    RBA_COLUMNS, RbaReader, RbaRecord, UserModel,
+    CountryCode, Error, Geo, History, Location, MAX_POPULATION_LOGINS_PER_USER,
+    MAX_PROFILE_ENCODED_BYTES, MAX_RBA_LINE_BYTES, MAX_USER_MODEL_ENCODED_BYTES, ModelKey,
+    Observation, Population, Profile, RBA_COLUMNS, RbaReader, RbaRecord, UserModel,
 };
 use proptest::prelude::*;
 
@@ -281,6 +281,33 @@ fn line_length_edges_and_odd_bytes() {
             Err((7, "line too long")),
         ]
     );
+}
+
+#[test]
+fn debug_shows_no_place_address_or_user_agent() {
+    let rows: Vec<RbaRecord> = read_all(SAMPLE).into_iter().map(Result::unwrap).collect();
+    let row = &rows[0];
+    let observation = Observation::from(row);
+    let mut history = History::new();
+    history.learn(&UserId::from(7_u64), &observation);
+    let oslo = Location::new(59.913_87, 10.752_25, 5.0).unwrap();
+    let mut geo = Geo::default();
+    geo.location = Some(oslo);
+    let shown = format!("{row:?} {observation:?} {history:?} {oslo:?} {geo:?}");
+    for leak in [
+        "10.0.65.171",
+        "-4324475583306591935",
+        "Mozilla",
+        "29695",
+        "59.9",
+        "10.75",
+    ] {
+        assert!(!shown.contains(leak), "{leak} in {shown}");
+    }
+    // What it does show: the row, the time, the counts, the accuracy.
+    for kept in ["index: 0", "logins: 1", "users: 1", "accuracy_km: 5.0"] {
+        assert!(shown.contains(kept), "{kept} not in {shown}");
+    }
 }
 
 #[test]
