@@ -85,7 +85,8 @@ pub trait UserAgentParser: Send + Sync {
 pub struct MinimumVersions {
     browsers: Vec<(String, u32)>,
     systems: Vec<(String, u32)>,
-    retired: Vec<(String, Option<String>)>,
+    /// Retired families (no major version) and named versions, cut as [`Version::new`] cuts.
+    retired: Vec<Version>,
 }
 
 impl Default for MinimumVersions {
@@ -117,11 +118,11 @@ impl Default for MinimumVersions {
         Self {
             browsers: browsers.into_iter().map(own).collect(),
             systems: systems.into_iter().map(own).collect(),
-            retired: std::iter::once(("IE".to_owned(), None))
+            retired: std::iter::once(Version::new("IE", None))
                 .chain(
                     windows
                         .into_iter()
-                        .map(|v| ("Windows".to_owned(), Some(v.to_owned()))),
+                        .map(|v| Version::new("Windows", Some(v))),
                 )
                 .collect(),
         }
@@ -143,7 +144,8 @@ impl MinimumVersions {
     /// `IE`), or one named major version of it (`Some("XP")` for `Windows`).
     #[must_use]
     pub fn with_retired(mut self, family: &str, major: Option<&str>) -> Self {
-        let entry = (family.to_owned(), major.map(str::to_owned));
+        // Cut as a parsed version is, or a long name could never match one.
+        let entry = Version::new(family, major);
         if !self.retired.contains(&entry) {
             self.retired.push(entry);
         }
@@ -171,9 +173,9 @@ impl MinimumVersions {
         let old = |list: &[(String, u32)], v: &Option<Version>| {
             v.as_ref()
                 .filter(|v| {
-                    let retired = self.retired.iter().any(|(family, major)| {
-                        family == v.family()
-                            && major.as_deref().is_none_or(|m| Some(m) == v.major_text())
+                    let retired = self.retired.iter().any(|r| {
+                        r.family() == v.family()
+                            && r.major_text().is_none_or(|m| Some(m) == v.major_text())
                     });
                     let below = list.iter().any(|(family, minimum)| {
                         family == v.family() && v.major().is_some_and(|m| m < *minimum)
@@ -190,6 +192,8 @@ impl MinimumVersions {
 }
 
 fn set(list: &mut Vec<(String, u32)>, family: &str, major: u32) {
+    // Cut as a parsed version's family is, or a long name could never match one.
+    let family = cut(family, MAX_FAMILY_BYTES);
     match list.iter_mut().find(|(f, _)| f == family) {
         Some(entry) => entry.1 = major,
         None => list.push((family.to_owned(), major)),
@@ -334,6 +338,23 @@ mod tests {
         // Family names are bounded.
         let long = "x".repeat(1000);
         assert_eq!(Version::new(&long, None).family().len(), MAX_FAMILY_BYTES);
+        // A configured name past the bound is cut the same way, so it still matches.
+        let minimums = MinimumVersions::none()
+            .with_browser(&long, 10)
+            .with_retired(&long, Some("3"));
+        assert_eq!(
+            minimums.outdated(&software((&long, "9"), ("-", "1"))).len(),
+            1
+        );
+        assert_eq!(
+            minimums.outdated(&software(("-", "1"), (&long, "3"))).len(),
+            1
+        );
+        assert!(
+            minimums
+                .outdated(&software((&long, "10"), ("-", "1")))
+                .is_empty()
+        );
         assert_eq!(
             Version::new("Windows", Some("XP")).to_string(),
             "Windows XP"
