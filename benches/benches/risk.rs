@@ -1,8 +1,9 @@
 //! Login-anomaly scoring: the bounded model (the production form: keyed hashes, count-min
 //! population sketches, capped per-user tables) against the exact reference model, for a user
 //! with 10, 1,000 and 100,000 prior sign-ins, over a population learned from a synthetic log.
-//! Each scored attempt starts from the raw strings (address, ASN, country; user agent, browser,
-//! OS, device type), as a sign-in would.
+//! Each scored attempt is an `Observation` (address, ASN, country; user agent, browser, OS,
+//! device type; its time), as the evaluation reads it from a log: the bounded model hashes its
+//! values and scores them, the exact one scores them.
 //!
 //! `cargo bench -p acctsec-benches --bench risk`
 
@@ -13,39 +14,9 @@ use std::hint::black_box;
 use acctsec_core::{DeviceDigest, DeviceId, Timestamp, UserAgent, UserId};
 use acctsec_risk::{
     AccountRisk, Attempt, Engine, History, MAX_PROFILE_ENCODED_BYTES, ModelKey, Observation,
-    Population, RbaRecord, SyntheticLog, UserModel,
+    Population, SyntheticLog, UserModel,
 };
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-
-/// An attempt's values as owned strings: three IP levels, four user-agent levels.
-struct Strings([String; 3], [String; 4]);
-
-impl Strings {
-    fn of(r: &RbaRecord) -> Self {
-        let known = |v: &Option<String>| v.clone().unwrap_or_default();
-        Self(
-            [
-                r.ip.to_string(),
-                r.asn.map(|a| a.to_string()).unwrap_or_default(),
-                r.country.map(|c| c.to_string()).unwrap_or_default(),
-            ],
-            [
-                r.user_agent.as_str().to_owned(),
-                known(&r.browser),
-                known(&r.os),
-                known(&r.device_type),
-            ],
-        )
-    }
-
-    fn ip(&self) -> [&str; 3] {
-        [&self.0[0], &self.0[1], &self.0[2]]
-    }
-
-    fn ua(&self) -> [&str; 4] {
-        [&self.1[0], &self.1[1], &self.1[2], &self.1[3]]
-    }
-}
 
 fn risk(c: &mut Criterion) {
     let log = SyntheticLog::new(1)
@@ -67,11 +38,11 @@ fn risk(c: &mut Criterion) {
         history.learn(&UserId::from(r.user), &obs);
     }
     // Attempts to score: a slice of the log, owners' and attackers'.
-    let attempts: Vec<Strings> = log
+    let attempts: Vec<Observation> = log
         .iter()
         .step_by(301)
         .take(1024)
-        .map(|l| Strings::of(&l.record))
+        .map(|l| Observation::from(&l.record))
         .collect();
     eprintln!(
         "population: {} sign-ins of {} users learned; sketches {} bytes",
@@ -112,21 +83,19 @@ fn risk(c: &mut Criterion) {
             acctsec_risk::MAX_USER_MODEL_ENCODED_BYTES,
             acctsec_risk::MAX_USER_MODEL_ENCODED_BYTES + MAX_PROFILE_ENCODED_BYTES
         );
-        let mut next = attempts.iter().cycle();
+        // Attempted an hour after the user's last sign-in.
+        let now = Timestamp::from_unix_secs(i64::from(prior) * 3_600);
+        let scored: Vec<Observation> = attempts.iter().map(|o| o.clone().at(now)).collect();
+        let mut next = scored.iter().cycle();
         group.bench_function(BenchmarkId::new("bounded", prior), |b| {
             b.iter(|| {
-                let a = next.next().unwrap();
-                let hashed = population.hash(a.ip(), a.ua());
+                let hashed = population.hash_observation(next.next().unwrap());
                 black_box(population.score(&model, &hashed))
             });
         });
-        let mut next = attempts.iter().cycle();
+        let mut next = scored.iter().cycle();
         group.bench_function(BenchmarkId::new("exact", prior), |b| {
-            b.iter(|| {
-                let a = next.next().unwrap();
-                let obs = Observation::new(a.ip(), a.ua());
-                black_box(history.score(&user, &obs))
-            });
+            b.iter(|| black_box(history.score(&user, next.next().unwrap())));
         });
     }
     group.finish();
@@ -172,8 +141,7 @@ fn risk(c: &mut Criterion) {
     let mut t = 0;
     group.bench_function("bounded", |b| {
         b.iter(|| {
-            let a = next.next().unwrap();
-            let hashed = population.hash(a.ip(), a.ua());
+            let hashed = population.hash_observation(next.next().unwrap());
             t += 60;
             population.learn(&mut model, &hashed, Timestamp::from_unix_secs(t));
         });
