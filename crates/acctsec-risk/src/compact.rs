@@ -348,7 +348,17 @@ impl Population {
 /// browsers, systems, device types.
 pub const USER_MODEL_CAPS: [usize; SLOTS] = [16, 8, 8, 8, 8, 4, 4];
 /// The most bytes a stored [`UserModel`] takes: 956.
-pub const MAX_USER_MODEL_ENCODED_BYTES: usize = 1 + SLOTS + 56 * ENTRY_BYTES + 24 * 2 + 2 * 2;
+pub const MAX_USER_MODEL_ENCODED_BYTES: usize =
+    1 + SLOTS + total(USER_MODEL_CAPS) * ENTRY_BYTES + 24 * 2 + 2 * 2;
+/// The sum of `caps`, for the encoded size.
+const fn total(caps: [usize; SLOTS]) -> usize {
+    let (mut sum, mut i) = (0, 0);
+    while i < SLOTS {
+        sum += caps[i];
+        i += 1;
+    }
+    sum
+}
 const ENTRY_BYTES: usize = 16;
 const USER_MODEL_VERSION: u8 = 2;
 /// The last day a stored value may carry: 9999-12-31, as days since 1970.

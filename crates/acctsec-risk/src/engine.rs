@@ -11,7 +11,7 @@ use acctsec_core::{DeviceDigest, Timestamp, UserAgent};
 use crate::account::AccountRisk;
 use crate::assess::{Assessment, Level, Thresholds, assess};
 use crate::compact::{Hashed, Population, USER_MODEL_WINDOW_DAYS};
-use crate::geo::{Geo, GeoLookup};
+use crate::geo::{CountryCode, Geo, GeoLookup};
 use crate::model::address_level;
 use crate::reputation::NetworkReputation;
 use crate::software::{MinimumVersions, Software, UserAgentParser};
@@ -321,14 +321,14 @@ impl Engine {
     fn hash(&self, ip: IpAddr, user_agent: &UserAgent, geo: &Geo, software: &Software) -> Hashed {
         let ip = address_level(ip);
         let asn = geo.asn.map(|a| a.to_string()).unwrap_or_default();
-        let country = geo.country.map(|c| c.to_string()).unwrap_or_default();
+        let country = geo.country.as_ref().map_or("", CountryCode::as_str);
         let name = |v: &Option<crate::software::Version>| {
             v.as_ref().map(ToString::to_string).unwrap_or_default()
         };
         let (browser, os) = (name(&software.browser), name(&software.os));
         let device = device_type(software.os.as_ref().map(crate::software::Version::family));
         self.population.hash(
-            [&ip, &asn, &country],
+            [&ip, &asn, country],
             [user_agent.as_str(), &browser, &os, device],
         )
     }

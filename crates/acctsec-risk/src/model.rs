@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use acctsec_core::{Timestamp, UserId};
 
+use crate::geo::CountryCode;
 use crate::rba::RbaRecord;
 
 /// A feature with its levels, most specific first.
@@ -142,9 +143,9 @@ impl Observation {
 impl From<&RbaRecord> for Observation {
     fn from(r: &RbaRecord) -> Self {
         let asn = r.asn.map(|a| a.to_string()).unwrap_or_default();
-        let country = r.country.map(|c| c.to_string()).unwrap_or_default();
+        let country = r.country.as_ref().map_or("", CountryCode::as_str);
         Self::new(
-            [&address_level(r.ip), &asn, &country],
+            [&address_level(r.ip), &asn, country],
             [
                 r.user_agent.as_str(),
                 r.browser.as_deref().unwrap_or_default(),
