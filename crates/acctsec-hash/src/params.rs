@@ -98,6 +98,10 @@ pub const DEFAULT_CEILING_SCRYPT_LOG_N: u8 = 20;
 pub const MAX_CEILING_M_KIB: u32 = 4 * 1024 * 1024;
 /// The highest work factor a hasher accepts: 64.
 pub const MAX_CEILING_WORK_FACTOR: u32 = 64;
+/// The highest bcrypt cost ceiling a hasher accepts: 18 (2^18 rounds, tens of seconds a hash).
+pub const MAX_CEILING_BCRYPT_COST: u32 = 18;
+/// The highest PBKDF2 rounds ceiling a hasher accepts: 20,000,000 (seconds a hash).
+pub const MAX_CEILING_PBKDF2_ROUNDS: u32 = 20_000_000;
 
 /// The most a stored or imported hash may ask for. A hash over any ceiling is refused as
 /// [`Error::HostileParameters`] before any memory is allocated, so a tampered row can't make
@@ -115,9 +119,11 @@ pub struct Ceilings {
     /// The most work (memory × passes) as a multiple of the current parameters' work (default
     /// [`DEFAULT_CEILING_WORK_FACTOR`], at most [`MAX_CEILING_WORK_FACTOR`]).
     pub work_factor: u32,
-    /// The highest bcrypt cost (default [`DEFAULT_CEILING_BCRYPT_COST`]).
+    /// The highest bcrypt cost (default [`DEFAULT_CEILING_BCRYPT_COST`], at most
+    /// [`MAX_CEILING_BCRYPT_COST`]).
     pub bcrypt_cost: u32,
-    /// The most PBKDF2 rounds (default [`DEFAULT_CEILING_PBKDF2_ROUNDS`]).
+    /// The most PBKDF2 rounds (default [`DEFAULT_CEILING_PBKDF2_ROUNDS`], at most
+    /// [`MAX_CEILING_PBKDF2_ROUNDS`]).
     pub pbkdf2_rounds: u32,
     /// The highest scrypt log2 N (default [`DEFAULT_CEILING_SCRYPT_LOG_N`]); its memory must also
     /// fit `m_kib`.
@@ -142,9 +148,13 @@ impl Default for Ceilings {
 impl Ceilings {
     /// Checks the ceilings themselves against the hard maxima.
     pub(crate) fn check(&self) -> Result<()> {
+        // scrypt needs no maximum of its own: its memory and work fit `m_kib` and the work
+        // budget.
         if self.m_kib > MAX_CEILING_M_KIB
             || self.work_factor == 0
             || self.work_factor > MAX_CEILING_WORK_FACTOR
+            || self.bcrypt_cost > MAX_CEILING_BCRYPT_COST
+            || self.pbkdf2_rounds > MAX_CEILING_PBKDF2_ROUNDS
         {
             return Err(Error::InvalidParameters);
         }

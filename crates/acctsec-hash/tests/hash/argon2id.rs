@@ -4,8 +4,8 @@
 use acctsec_core::StoredPasswordHash;
 use acctsec_core::rng::{SystemRng, TryCryptoRng, TryRng};
 use acctsec_hash::{
-    Argon2Params, Ceilings, Error, Hasher, MAX_PASSWORD_BYTES, Pepper, PepperRing, RehashReason,
-    Verified,
+    Argon2Params, Ceilings, Error, Hasher, MAX_CEILING_BCRYPT_COST, MAX_CEILING_PBKDF2_ROUNDS,
+    MAX_PASSWORD_BYTES, Pepper, PepperRing, RehashReason, Verified,
 };
 use proptest::prelude::*;
 
@@ -400,14 +400,31 @@ fn hostile_stored_hashes_are_refused_before_allocating() {
         Verified::Invalid
     );
     // Ceilings themselves are bounded.
-    let absurd = Ceilings {
-        m_kib: u32::MAX,
+    for absurd in [
+        Ceilings {
+            m_kib: u32::MAX,
+            ..Ceilings::default()
+        },
+        Ceilings {
+            bcrypt_cost: MAX_CEILING_BCRYPT_COST + 1,
+            ..Ceilings::default()
+        },
+        Ceilings {
+            pbkdf2_rounds: MAX_CEILING_PBKDF2_ROUNDS + 1,
+            ..Ceilings::default()
+        },
+    ] {
+        assert_eq!(
+            Hasher::builder().with_ceilings(absurd).build().err(),
+            Some(Error::InvalidParameters)
+        );
+    }
+    let highest = Ceilings {
+        bcrypt_cost: MAX_CEILING_BCRYPT_COST,
+        pbkdf2_rounds: MAX_CEILING_PBKDF2_ROUNDS,
         ..Ceilings::default()
     };
-    assert_eq!(
-        Hasher::builder().with_ceilings(absurd).build().err(),
-        Some(Error::InvalidParameters)
-    );
+    assert!(Hasher::builder().with_ceilings(highest).build().is_ok());
 }
 
 #[test]
