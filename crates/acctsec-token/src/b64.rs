@@ -156,6 +156,8 @@ mod tests {
             let s = encode(&raw);
             prop_assert_eq!(&s, &Base64UrlUnpadded::encode_string(&raw));
             prop_assert_eq!(s.len(), encoded_len(raw.len()));
+            let mut buf = [0_u8; 300];
+            prop_assert_eq!(decode(s.as_bytes(), &mut buf), Some(&raw[..]));
         }
 
         #[test]
