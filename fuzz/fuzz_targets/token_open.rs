@@ -5,27 +5,10 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use acctsec_core::rng::{TryCryptoRng, TryRng};
 use acctsec_core::{BindingDigest, Purpose, Timestamp, UserId};
+use acctsec_testkit::Scripted;
 use acctsec_token::{BindingKey, KeyRing, SigningKey, Tokens};
 use libfuzzer_sys::fuzz_target;
-
-/// A fixed nonce source, so the valid token is the same on every run.
-struct Fixed;
-impl TryRng for Fixed {
-    type Error = std::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(7)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        Ok(7)
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        dst.fill(7);
-        Ok(())
-    }
-}
-impl TryCryptoRng for Fixed {}
 
 /// What every run checks against, built once: the tokens, the binding, the valid token.
 struct Setup {
@@ -46,7 +29,7 @@ static SETUP: LazyLock<Setup> = LazyLock::new(|| {
             &binding,
             Duration::from_secs(900),
             NOW,
-            &mut Fixed,
+            &mut Scripted::words([7]),
         )
         .expect("a token");
     let original = issued.token.expose().as_bytes().to_vec();

@@ -18,6 +18,11 @@ fn pw(s: &str) -> Password {
     Password::new(s)
 }
 
+/// A SHA-1 in upper-case hexadecimal, as breach lists and the range API write it.
+fn hex(sha1: &[u8; 20]) -> String {
+    sha1.iter().map(|b| format!("{b:02X}")).collect()
+}
+
 fn context() -> Context {
     Context::new()
         .with_email(&Email::parse("dana.lee@example.com").unwrap())
@@ -496,10 +501,6 @@ mod breach {
         *password_sha1(&pw(&n.to_string()))
     }
 
-    fn hex(h: &[u8; 20]) -> String {
-        h.iter().map(|b| format!("{b:02X}")).collect()
-    }
-
     #[test]
     fn the_filter_holds_every_listed_hash_and_few_others() {
         const LISTED: u64 = 200_000;
@@ -698,13 +699,7 @@ mod range {
         fn new(breached: &[(&str, u64)]) -> Self {
             let breached = breached
                 .iter()
-                .map(|(p, n)| {
-                    let hex: String = password_sha1(&pw(p))
-                        .iter()
-                        .map(|b| format!("{b:02X}"))
-                        .collect();
-                    (hex, *n)
-                })
+                .map(|(p, n)| (hex(&password_sha1(&pw(p))), *n))
                 .collect();
             Self {
                 breached,

@@ -4,6 +4,7 @@
 mod clock;
 mod mailer;
 mod memory;
+mod rng;
 pub mod suite;
 
 use std::future::Future;
@@ -13,6 +14,7 @@ use acctsec_core::{Account, StoreError};
 pub use clock::ManualClock;
 pub use mailer::StubMailer;
 pub use memory::MemoryStore;
+pub use rng::{Failed, Failing, Scripted};
 
 /// What the [`AccountStore`](acctsec_core::AccountStore) cases need besides the trait: a way to
 /// create accounts. Hosts own their accounts table, so creating accounts is not part of the

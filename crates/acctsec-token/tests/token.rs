@@ -6,54 +6,15 @@
 
 use std::time::Duration;
 
-use acctsec_core::rng::{SystemRng, TryCryptoRng, TryRng};
+use acctsec_core::rng::SystemRng;
 use acctsec_core::{Account, BindingDigest, Email, Purpose, Timestamp, TokenStore, UserId};
-use acctsec_testkit::{MemoryStore, block_on};
+use acctsec_testkit::{Failing, MemoryStore, Scripted, block_on};
 use acctsec_token::{
     BindingKey, Codes, Error, KeyRing, MAX_LEEWAY, MAX_LIFETIME_CEILING, MAX_TOKEN_CHARS,
     Rejection, SigningKey, Tokens, digest,
 };
 use base64ct::{Base64UrlUnpadded, Encoding};
 use proptest::prelude::*;
-
-/// A deterministic generator for reproducible tests. Not random at all: never use outside tests.
-struct Sequence(Vec<u64>, usize);
-
-impl TryRng for Sequence {
-    type Error = std::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(self.try_next_u64()? as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let v = self.0[self.1 % self.0.len()];
-        self.1 += 1;
-        Ok(v)
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        for b in dst {
-            *b = self.try_next_u64()? as u8;
-        }
-        Ok(())
-    }
-}
-impl TryCryptoRng for Sequence {}
-
-/// A generator that always fails.
-struct Broken;
-
-impl TryRng for Broken {
-    type Error = std::fmt::Error;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Err(std::fmt::Error)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        Err(std::fmt::Error)
-    }
-    fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Self::Error> {
-        Err(std::fmt::Error)
-    }
-}
-impl TryCryptoRng for Broken {}
 
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -410,11 +371,11 @@ fn a_failing_generator_is_an_error_not_a_panic() {
         &state(1),
         TTL,
         t(NOW),
-        &mut Broken,
+        &mut Failing,
     );
     assert_eq!(issued.err(), Some(Error::Randomness));
     assert_eq!(
-        SigningKey::generate(&mut Broken).err(),
+        SigningKey::generate(&mut Failing).err(),
         Some(Error::Randomness)
     );
     let codes = Codes::new(&[3; 32]).unwrap();
@@ -423,7 +384,7 @@ fn a_failing_generator_is_an_error_not_a_panic() {
         &user,
         &state(1),
         t(0),
-        &mut Broken,
+        &mut Failing,
     );
     assert_eq!(code.err(), Some(Error::Randomness));
     // A generator stuck in the biased tail is broken too: a bounded number of redraws, then an error.
@@ -432,7 +393,7 @@ fn a_failing_generator_is_an_error_not_a_panic() {
         &user,
         &state(1),
         t(0),
-        &mut Sequence(vec![u64::MAX], 0),
+        &mut Scripted::words([u64::MAX]),
     );
     assert_eq!(stuck.err(), Some(Error::Randomness));
 }
@@ -478,7 +439,7 @@ fn known_answer_token() {
     // Pins the format: a fixed key, binding key, inputs and nonce give this exact token. A change
     // here is a format change and needs a new TOKEN_VERSION.
     let tokens = tokens();
-    let nonce = Sequence((0..16).collect(), 0);
+    let nonce = Scripted::words(0..16);
     let issued = tokens
         .issue(
             &Purpose::PASSWORD_RESET,
@@ -574,7 +535,7 @@ fn debug_shows_no_secret() {
             &user,
             &state(1),
             t(1_000),
-            &mut Sequence(vec![424_242], 0),
+            &mut Scripted::words([424_242]),
         )
         .unwrap();
     assert_eq!(code.code.expose(), "424242");
@@ -623,7 +584,7 @@ fn text_longer_than_any_token_gets_no_digest() {
 fn codes_are_drawn_without_modulo_bias() {
     let codes = Codes::new(&[3; 32]).unwrap();
     let user = UserId::from(1_u64);
-    let issue = |rng: &mut Sequence| {
+    let issue = |rng: &mut Scripted| {
         let issued = codes
             .issue(&Purpose::EMAIL_VERIFICATION, &user, &state(1), t(0), rng)
             .unwrap();
@@ -631,9 +592,9 @@ fn codes_are_drawn_without_modulo_bias() {
     };
     // Draws in the biased tail (at or above the largest multiple of 10^6) are redrawn.
     let zone = u64::MAX - u64::MAX % 1_000_000;
-    assert_eq!(issue(&mut Sequence(vec![zone, u64::MAX, 42], 0)), "000042");
+    assert_eq!(issue(&mut Scripted::words([zone, u64::MAX, 42])), "000042");
     assert_eq!(
-        issue(&mut Sequence(vec![zone - 1], 0)),
+        issue(&mut Scripted::words([zone - 1])),
         format!("{:06}", (zone - 1) % 1_000_000)
     );
     // Leading zeros are kept for every width.
@@ -648,7 +609,7 @@ fn codes_are_drawn_without_modulo_bias() {
                 &user,
                 &state(1),
                 t(0),
-                &mut Sequence(vec![7], 0),
+                &mut Scripted::words([7]),
             )
             .unwrap();
         assert_eq!(
