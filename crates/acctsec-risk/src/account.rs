@@ -10,8 +10,8 @@ use crate::{Error, Result};
 
 const FORMAT_VERSION: u8 = 1;
 
-/// The most bytes a stored [`AccountRisk`] takes: 1,799 (a version byte, the profile's length,
-/// at most 840 for the profile and 956 for the model).
+/// The most bytes a stored [`AccountRisk`] takes: 1,803 (a version byte, the profile's length,
+/// at most 840 for the profile and 960 for the model).
 pub const MAX_ACCOUNT_RISK_BYTES: usize =
     1 + 2 + MAX_PROFILE_ENCODED_BYTES + MAX_USER_MODEL_ENCODED_BYTES;
 
@@ -188,7 +188,7 @@ mod tests {
             bad(vec![0; MAX_ACCOUNT_RISK_BYTES + 1]),
             Err(Error::Invalid("account risk", "too large"))
         );
-        // The model half is full (956 bytes): one more byte is too much for it.
+        // The model half is full (960 bytes): one more byte is too much for it.
         let mut model = data.as_bytes().to_vec();
         model.push(0);
         assert_eq!(bad(model), Err(Error::Invalid("user model", "too large")));

@@ -347,9 +347,9 @@ impl Population {
 /// The most values a [`UserModel`] keeps per level: addresses, ASNs, countries; full user agents,
 /// browsers, systems, device types.
 pub const USER_MODEL_CAPS: [usize; SLOTS] = [16, 8, 8, 8, 8, 4, 4];
-/// The most bytes a stored [`UserModel`] takes: 956.
+/// The most bytes a stored [`UserModel`] takes: 960.
 pub const MAX_USER_MODEL_ENCODED_BYTES: usize =
-    1 + SLOTS + total(USER_MODEL_CAPS) * ENTRY_BYTES + 24 * 2 + 2 * 2;
+    1 + SLOTS + total(USER_MODEL_CAPS) * ENTRY_BYTES + 24 * 2 + 2 * 2 + 4;
 /// The sum of `caps`, for the encoded size.
 const fn total(caps: [usize; SLOTS]) -> usize {
     let (mut sum, mut i) = (0, 0);
@@ -360,12 +360,19 @@ const fn total(caps: [usize; SLOTS]) -> usize {
     sum
 }
 const ENTRY_BYTES: usize = 16;
-const USER_MODEL_VERSION: u8 = 2;
+const USER_MODEL_VERSION: u8 = 3;
+/// The oldest stored form still read: version 2, without the day the habits were last aged.
+const OLDEST_USER_MODEL_VERSION: u8 = 2;
 /// The last day a stored value may carry: 9999-12-31, as days since 1970.
 const MAX_DAY: u32 = 2_932_896;
 /// Days a [`UserModel`] keeps a value it has not seen since: 180 (six months suffice, per
 /// Wiefling et al.). Learning a sign-in drops values older than this before the new one.
 pub const USER_MODEL_WINDOW_DAYS: u32 = 180;
+/// Days over which a [`UserModel`] halves its habit counts (sign-ins per hour, sign-ins from new
+/// addresses), the age window of the values ([`USER_MODEL_WINDOW_DAYS`]): a sign-in older than
+/// the window weighs at most half what it did, one older than two windows a quarter, so habits
+/// follow the owner as the values do.
+pub const HABIT_HALF_LIFE_DAYS: u32 = 180;
 /// Sign-ins a [`UserModel`] needs before it calls an hour unusual.
 pub const MIN_HOUR_HISTORY: u32 = 20;
 
@@ -387,8 +394,9 @@ impl Entry {
 /// with their counts and the day each was last seen (at most [`USER_MODEL_CAPS`]; values unseen
 /// for [`USER_MODEL_WINDOW_DAYS`] are dropped, and when a level is full the least frequent, then
 /// least recent, value makes room), how many sign-ins fell in each hour of the day (UTC), and
-/// how many came from an address not in its table then (both sets of counts halved whenever one
-/// would overflow). At most [`MAX_USER_MODEL_ENCODED_BYTES`] stored. `Debug` shows counts only.
+/// how many came from an address not in its table then (both sets of counts halved every
+/// [`HABIT_HALF_LIFE_DAYS`], and whenever one would overflow). At most
+/// [`MAX_USER_MODEL_ENCODED_BYTES`] stored. `Debug` shows counts only.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct UserModel {
     tables: [Vec<Entry>; SLOTS],
@@ -396,6 +404,9 @@ pub struct UserModel {
     /// Of `counted` sign-ins, those from an address not in the address table then.
     new_addresses: u16,
     counted: u16,
+    /// The day the habit counts were last halved, or began if there was nothing to halve
+    /// (`None` until a sign-in is learned, or when read from a version 2 form).
+    habits_since: Option<u32>,
 }
 
 impl fmt::Debug for UserModel {
@@ -469,6 +480,7 @@ impl UserModel {
                 *victim = entry;
             }
         }
+        self.age_habits(day);
         if self.counted == u16::MAX {
             self.counted /= 2;
             self.new_addresses /= 2;
@@ -484,6 +496,32 @@ impl UserModel {
         if let Some(h) = self.hours.get_mut(hour) {
             *h = h.saturating_add(1);
         }
+    }
+
+    /// Halves the habit counts once for every [`HABIT_HALF_LIFE_DAYS`] since they were last
+    /// halved, up to `day`.
+    fn age_habits(&mut self, day: u32) {
+        // No count is above `counted`: with none, there is nothing to age and the period begins.
+        let Some(since) = self.habits_since.filter(|_| self.counted > 0) else {
+            self.habits_since = Some(day);
+            return;
+        };
+        let periods = day.saturating_sub(since) / HABIT_HALF_LIFE_DAYS;
+        if periods == 0 {
+            return;
+        }
+        // Sixteen halvings empty any u16 count.
+        let shift = periods.min(16);
+        for h in &mut self.hours {
+            *h = h.checked_shr(shift).unwrap_or(0);
+        }
+        self.counted = self.counted.checked_shr(shift).unwrap_or(0);
+        self.new_addresses = self.new_addresses.checked_shr(shift).unwrap_or(0);
+        self.habits_since = Some(
+            since
+                .saturating_add(periods.saturating_mul(HABIT_HALF_LIFE_DAYS))
+                .min(MAX_DAY),
+        );
     }
 
     /// Whether `at` falls at an hour of the day (UTC, within an hour either side) when fewer than
@@ -503,8 +541,8 @@ impl UserModel {
     }
 
     /// Forgets values last seen before `cutoff` (an age window: six months of history is
-    /// enough, per Wiefling et al.). The hour counts are not dated; they are halved whenever one
-    /// would overflow.
+    /// enough, per Wiefling et al.). The habit counts are not dated: they age by halving (see
+    /// [`HABIT_HALF_LIFE_DAYS`]).
     pub fn forget_before(&mut self, cutoff: Timestamp) {
         let day = day_of(cutoff);
         for table in &mut self.tables {
@@ -530,6 +568,9 @@ impl UserModel {
         }
         out.extend_from_slice(&self.new_addresses.to_le_bytes());
         out.extend_from_slice(&self.counted.to_le_bytes());
+        // The day plus one; 0 for none.
+        let since = self.habits_since.map_or(0, |d| d.saturating_add(1));
+        out.extend_from_slice(&since.to_le_bytes());
         out
     }
 
@@ -537,16 +578,16 @@ impl UserModel {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] if the bytes are not a model of this format: another version, a level
-    /// over its cap, a repeated value, a zero count, a day after 9999, truncated or with trailing
-    /// bytes.
+    /// [`Error::Invalid`] if the bytes are not a model of this format or its previous version
+    /// (read as if its habits had just been aged): another version, a level over its cap, a
+    /// repeated value, a zero count, a day after 9999, truncated or with trailing bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let bad = |reason| Error::Invalid("user model", reason);
-        let mut r = Reader::open(
+        let (mut r, version) = Reader::open_versions(
             bytes,
             "user model",
             MAX_USER_MODEL_ENCODED_BYTES,
-            USER_MODEL_VERSION,
+            OLDEST_USER_MODEL_VERSION..=USER_MODEL_VERSION,
         )?;
         let mut model = Self::default();
         for (table, cap) in model.tables.iter_mut().zip(USER_MODEL_CAPS) {
@@ -580,6 +621,13 @@ impl UserModel {
         model.counted = r.u16()?;
         if model.new_addresses > model.counted {
             return Err(bad("more new addresses than sign-ins"));
+        }
+        if version >= 3 {
+            let since = r.u32()?;
+            if since > MAX_DAY + 1 {
+                return Err(bad("bad day"));
+            }
+            model.habits_since = since.checked_sub(1);
         }
         r.finish()?;
         Ok(model)
@@ -739,9 +787,50 @@ mod tests {
         assert_eq!(model.logins_on(Some(day_of(day(last + 1)))), 0);
         assert_eq!(population.score(&model, &h.at(day(last + 1))), None);
         assert_eq!(model.logins(), 2, "without a day, everything stored counts");
-        // Learning then, the address is new to the habit count as it was to scoring.
+        // Learning then, the address is new to the habit count as it was to scoring; the habit
+        // counts, 181 days old, were halved first (1 of 2 → 0 of 1).
         population.learn(&mut model, &h, day(last + 1));
-        assert_eq!((model.new_addresses, model.counted), (2, 3));
+        assert_eq!((model.new_addresses, model.counted), (1, 2));
+    }
+
+    #[test]
+    fn habits_age_with_the_owner() {
+        let mut population = Population::new(key());
+        let mut model = UserModel::default();
+        let h = population.hash(["home", "AS1", "NO"], ["ua", "b", "o", "d"]);
+        let at = |day: i64, hour: i64| Timestamp::from_unix_secs(day * 86_400 + hour * 3_600);
+        // A year of mornings, then a year of evenings.
+        for day in 0..360 {
+            population.learn(&mut model, &h, at(day, 8));
+        }
+        for day in 360..720 {
+            population.learn(&mut model, &h, at(day, 20));
+        }
+        // Undated, both would count 360. Halved on days 180, 360 and 540 (before that day's
+        // sign-in), the mornings weigh a quarter of the evenings: mornings 180 → 90 + 180 → 135
+        // → 67; evenings 180 → 90 + 180.
+        assert_eq!((model.hours[8], model.hours[20]), (67, 270));
+        assert_eq!(model.counted, 67 + 270);
+        assert!(!model.unusual_hour(at(721, 20)));
+        // A long absence empties the habits, never underflows them.
+        population.learn(&mut model, &h, at(720 + 180 * 40, 3));
+        assert_eq!((model.hours[3], model.hours[20], model.counted), (1, 0, 1));
+    }
+
+    #[test]
+    fn version_2_models_read_and_keep_their_habits() {
+        let mut population = Population::new(key());
+        let mut model = UserModel::default();
+        let h = population.hash(["a", "b", "c"], ["d", "e", "f", "g"]);
+        population.learn(&mut model, &h, Timestamp::from_unix_secs(0));
+        let mut old = model.to_bytes();
+        old.truncate(old.len() - 4);
+        old[0] = 2;
+        let mut read = UserModel::from_bytes(&old).unwrap();
+        assert_eq!((read.counted, read.habits_since), (1, None));
+        // The period begins at the first sign-in learned after the upgrade: nothing is halved.
+        population.learn(&mut read, &h, Timestamp::from_unix_secs(400 * 86_400));
+        assert_eq!((read.counted, read.habits_since), (2, Some(400)));
     }
 
     #[test]
@@ -751,14 +840,16 @@ mod tests {
         let h = population.hash(["a", "b", "c"], ["d", "e", "f", "g"]);
         population.learn(&mut model, &h, Timestamp::from_unix_secs(0));
         let good = model.to_bytes();
-        assert_eq!(good.len(), 1 + 7 + 7 * 16 + 48 + 4);
+        assert_eq!(good.len(), 1 + 7 + 7 * 16 + 48 + 4 + 4);
         assert_eq!(model.counted, 1);
         assert_eq!(model.new_addresses, 1);
         let mut version = good.clone();
         version[0] = 1;
         let mut more_new = good.clone();
         let n = more_new.len();
-        more_new[n - 4..n - 2].copy_from_slice(&2_u16.to_le_bytes());
+        more_new[n - 8..n - 6].copy_from_slice(&2_u16.to_le_bytes());
+        let mut since = good.clone();
+        since[n - 4..].copy_from_slice(&(MAX_DAY + 2).to_le_bytes());
         let mut zero = good.clone();
         zero[1 + 1 + 8..1 + 1 + 12].fill(0);
         let mut too_many = good.clone();
@@ -772,6 +863,7 @@ mod tests {
             (zero, "zero count"),
             (too_many, "too many values"),
             (future, "bad day"),
+            (since, "bad day"),
             (more_new, "more new addresses than sign-ins"),
             (trailing, "trailing bytes"),
             (good[..good.len() - 1].to_vec(), "truncated"),
