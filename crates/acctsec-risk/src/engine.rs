@@ -4,15 +4,15 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::time::Duration;
 
 use acctsec_core::{DeviceDigest, Timestamp, UserAgent};
 
 use crate::account::AccountRisk;
 use crate::assess::{Assessment, Level, Thresholds, assess};
-use crate::compact::{Hashed, Population, USER_MODEL_WINDOW_DAYS};
+use crate::compact::{Hashed, Population};
 use crate::geo::{CountryCode, Geo, GeoLookup};
 use crate::model::address_level;
+use crate::profile::window_start;
 use crate::reputation::NetworkReputation;
 use crate::software::{MinimumVersions, Software, UserAgentParser};
 
@@ -107,6 +107,8 @@ pub struct Checked {
     pub assessment: Assessment,
     hashed: Hashed,
     geo: Geo,
+    /// From an anonymising or hosting network: its place is the exit's, not the account's.
+    anonymising: bool,
     at: Timestamp,
     device: Option<DeviceDigest>,
 }
@@ -271,10 +273,11 @@ impl Engine {
         signals.score = self.population.score(&state.model, &hashed);
         signals.unusual_hour = state.model.unusual_hour(attempt.at);
         signals.outdated = self.minimums.outdated(&software);
-        signals.anonymising_network = self
+        let anonymising = self
             .reputation
             .as_ref()
             .is_some_and(|r| r.reputation(ip).is_anonymising());
+        signals.anonymising_network = anonymising;
         signals.recent_failures = attempt.failures.this_source;
         signals.account_failures = attempt.failures.account;
         signals.source_failed_accounts = attempt.failures.source_accounts;
@@ -282,6 +285,7 @@ impl Engine {
             assessment: assess(&signals, &self.thresholds),
             hashed,
             geo,
+            anonymising,
             at: attempt.at,
             device: attempt.device,
         }
@@ -294,7 +298,9 @@ impl Engine {
     /// Returns `false` and learns nothing for an attempt assessed [`Level::High`] (blocked, or
     /// let through in audit-only mode): learning a stranger's sign-in would make their network
     /// and device look like the owner's, and move the last known place so the owner's next
-    /// sign-in from home looked like impossible travel.
+    /// sign-in from home looked like impossible travel. For the same reason the profile learns no
+    /// place (country, location) from an anonymising or hosting network: that is where the exit
+    /// is, not where the owner was.
     ///
     /// [`Level::High`]: crate::Level::High
     pub fn learn(&mut self, state: &mut AccountRisk, checked: Checked) -> bool {
@@ -305,16 +311,15 @@ impl Engine {
             .learn(&mut state.model, &checked.hashed, checked.at);
         // The profile keeps the model's age window: a country, device or place unseen for six
         // months no longer vouches for a sign-in.
-        let window = Duration::from_secs(u64::from(USER_MODEL_WINDOW_DAYS) * 86_400);
+        state.profile.forget_before(window_start(checked.at));
+        let (country, location) = if checked.anonymising {
+            (None, None)
+        } else {
+            (checked.geo.country, checked.geo.location)
+        };
         state
             .profile
-            .forget_before(checked.at.saturating_sub(window));
-        state.profile.learn(
-            checked.geo.country,
-            checked.device.as_ref(),
-            checked.geo.location,
-            checked.at,
-        );
+            .learn(country, checked.device.as_ref(), location, checked.at);
         true
     }
 

@@ -1,11 +1,14 @@
 //! [`Profile`]: what the rules remember of one account — countries, devices and the last located
 //! sign-in — compact, bounded and versioned, for the host's profile store.
 
+use std::time::Duration;
+
 use acctsec_core::store::ProfileData;
 use acctsec_core::{DeviceDigest, Timestamp};
 
 use crate::assess::Signals;
 use crate::bytes::Reader;
+use crate::compact::USER_MODEL_WINDOW_DAYS;
 use crate::geo::{CountryCode, Location};
 use crate::travel::{DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_KM, impossible_travel};
 use crate::{Error, Result};
@@ -80,6 +83,13 @@ impl std::fmt::Debug for Profile {
     }
 }
 
+/// The start of the age window ending at `now`: [`USER_MODEL_WINDOW_DAYS`] before it.
+pub(crate) fn window_start(now: Timestamp) -> Timestamp {
+    now.saturating_sub(Duration::from_secs(
+        u64::from(USER_MODEL_WINDOW_DAYS) * 86_400,
+    ))
+}
+
 impl Profile {
     /// An empty profile.
     #[must_use]
@@ -95,9 +105,10 @@ impl Profile {
 
     /// The signals an attempt raises against what the account has done before: a new country,
     /// a new device (or none presented), impossible travel since the last sign-in with a known
-    /// place (Okta's 805 km/h, ignoring moves under 100 km). An account with no successful
-    /// sign-ins yet raises none of them: its model score is `None`, which `assess` treats as no
-    /// history. Score and failures are the caller's to add.
+    /// place (Okta's 805 km/h, ignoring moves under 100 km). Only what was seen within the age
+    /// window before `now` ([`USER_MODEL_WINDOW_DAYS`], as the model) vouches for an attempt. An
+    /// account with no successful sign-ins yet raises none of them: its model score is `None`,
+    /// which `assess` treats as no history. Score and failures are the caller's to add.
     #[must_use]
     pub fn signals(
         &self,
@@ -110,11 +121,13 @@ impl Profile {
         if self.successes == 0 {
             return signals;
         }
-        signals.new_country =
-            country.filter(|c| !self.countries.iter().any(|seen| seen.code == *c));
-        signals.new_device =
-            device.is_none_or(|d| !self.devices.iter().any(|seen| seen.digest == *d));
-        if let (Some(last), Some(here)) = (&self.last_located, location) {
+        let since = window_start(now);
+        let countries = self.countries.iter().filter(|seen| seen.last >= since);
+        let mut devices = self.devices.iter().filter(|seen| seen.last >= since);
+        signals.new_country = country.filter(|c| !{ countries }.any(|seen| seen.code == *c));
+        signals.new_device = device.is_none_or(|d| !devices.any(|seen| seen.digest == *d));
+        let last_located = self.last_located.filter(|last| last.at >= since);
+        if let (Some(last), Some(here)) = (&last_located, location) {
             signals.impossible_travel = impossible_travel(
                 &last.location,
                 last.at,
@@ -166,7 +179,7 @@ impl Profile {
     }
 
     /// Forgets what was last seen before `cutoff` (an age window: six months of history is
-    /// enough, per Wiefling et al.).
+    /// enough, per Wiefling et al.; [`window_start`] gives the cutoff for a time).
     pub fn forget_before(&mut self, cutoff: Timestamp) {
         self.countries.retain(|c| c.last >= cutoff);
         self.devices.retain(|d| d.last >= cutoff);
@@ -462,6 +475,53 @@ mod tests {
                 .impossible_travel
                 .is_none()
         );
+    }
+
+    #[test]
+    fn only_what_was_seen_within_the_window_vouches_even_before_it_is_forgotten() {
+        let day = |d: i64| t(d * 86_400);
+        let (oslo, rio) = (
+            Location::new(59.91, 10.75, 5.0).unwrap(),
+            Location::new(-22.91, -43.17, 5.0).unwrap(),
+        );
+        let mut p = profile();
+        p.learn(Some(cc("NO")), Some(&device("a")), Some(oslo), day(0));
+        p.learn(Some(cc("SE")), Some(&device("b")), None, day(100));
+        // Day 180: everything is within the window.
+        let on_180 = p.signals(Some(cc("NO")), Some(&device("a")), Some(&rio), day(180));
+        assert!(on_180.new_country.is_none() && !on_180.new_device);
+        assert!(
+            on_180.impossible_travel.is_none(),
+            "180 days is time enough"
+        );
+        // Day 190, nothing learned since (nothing forgotten either): device a, Norway and the
+        // place in Oslo are older than the window and vouch for nothing; b and Sweden still do.
+        let a = p.signals(Some(cc("NO")), Some(&device("a")), None, day(190));
+        assert_eq!((a.new_country, a.new_device), (Some(cc("NO")), true));
+        let b = p.signals(Some(cc("SE")), Some(&device("b")), None, day(190));
+        assert_eq!((b.new_country, b.new_device), (None, false));
+        assert!(
+            p.last_located.is_some(),
+            "stored until the next sign-in is learned"
+        );
+    }
+
+    #[test]
+    fn stored_times_are_within_the_years_0000_to_9999() {
+        let mut p = profile();
+        p.learn(Some(cc("NO")), None, None, t(7));
+        let mut bytes = p.to_data().unwrap().as_bytes().to_vec();
+        // Version, sign-ins, one country: its code, then its time.
+        let time = 1 + 4 + 1 + 2;
+        for millis in [i64::MAX, 253_402_300_800_000, -62_167_219_200_001] {
+            bytes[time..time + 8].copy_from_slice(&millis.to_le_bytes());
+            assert_eq!(
+                Profile::from_data(&ProfileData::new(bytes.clone()).unwrap()),
+                Err(Error::Invalid("risk profile", "bad time"))
+            );
+        }
+        bytes[time..time + 8].copy_from_slice(&253_402_300_799_999_i64.to_le_bytes());
+        assert!(Profile::from_data(&ProfileData::new(bytes).unwrap()).is_ok());
     }
 
     #[test]

@@ -60,6 +60,7 @@ fn engine() -> Engine {
     let geo = Table(HashMap::from([
         (ip(HOME), ("NO", 64_500, 59.91, 10.75)),
         (ip(TOR_EXIT), ("BR", 64_511, -22.91, -43.17)),
+        (ip("203.0.113.9"), ("BR", 64_513, -22.91, -43.17)),
     ]));
     let reputation = RangeReputation::new(&format!("{TOR_EXIT}\n"), "").unwrap();
     let engine = Engine::new(Population::new(ModelKey::new([7; 16])))
@@ -205,6 +206,51 @@ fn failures_behind_the_owner_s_address_challenge_but_do_not_lock_the_owner_out()
     let stranger = Attempt::new(at, ip("10.3.1.2"), &other).with_failures(stuffing);
     let verdict = engine.check(&state, &stranger).assessment;
     assert_eq!(verdict.action, Action::Block, "{:?}", verdict.reasons);
+}
+
+#[test]
+fn the_owner_s_own_vpn_sign_in_does_not_move_them_nor_lock_them_out_at_home() {
+    let (mut engine, mut state, laptop) = trained();
+    let ua = UserAgent::new(FIREFOX);
+    // On the laptop, through an anonymiser whose exit is in Brazil: challenged, and the owner
+    // passes the challenge, so the sign-in is learned.
+    let at = Timestamp::from_unix_secs(30 * 86_400 + 8 * 3_600);
+    let vpn = engine.check(
+        &state,
+        &Attempt::new(at, ip(TOR_EXIT), &ua).with_device(laptop),
+    );
+    assert_eq!(
+        vpn.assessment.action,
+        Action::Challenge,
+        "{:?}",
+        vpn.assessment.reasons
+    );
+    assert!(engine.learn(&mut state, vpn));
+    // An hour later at home in Oslo: 10,000 km from the exit, but the exit was never where the
+    // owner was, so no impossible travel, and the owner is let in.
+    let later = at.saturating_add(std::time::Duration::from_secs(3_600));
+    let home = engine.check(
+        &state,
+        &Attempt::new(later, ip(HOME), &ua).with_device(laptop),
+    );
+    assert_eq!(
+        home.assessment.action,
+        Action::Allow,
+        "{:?}",
+        home.assessment.reasons
+    );
+    assert!(!codes(&home.assessment).contains(&"impossible_travel"));
+    // Nor does the exit's country vouch for Brazil now: a sign-in from there (not through the
+    // anonymiser) is still the account's first from Brazil.
+    let rio = engine.check(
+        &state,
+        &Attempt::new(later, ip("203.0.113.9"), &ua).with_device(laptop),
+    );
+    assert!(
+        codes(&rio.assessment).contains(&"new_country"),
+        "{:?}",
+        rio.assessment.reasons
+    );
 }
 
 #[test]
