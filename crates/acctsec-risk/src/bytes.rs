@@ -5,6 +5,11 @@ use acctsec_core::Timestamp;
 
 use crate::{Error, Result};
 
+/// The times the crate stores and reads, as Unix milliseconds: 0000-01-01T00:00:00Z to
+/// 9999-12-31T23:59:59.999Z.
+pub(crate) const STORABLE_MILLIS: std::ops::RangeInclusive<i64> =
+    -62_167_219_200_000..=253_402_300_799_999;
+
 /// Reads little-endian fields from the front of a stored form.
 pub(crate) struct Reader<'a> {
     rest: &'a [u8],
@@ -75,10 +80,14 @@ impl<'a> Reader<'a> {
         Ok(u64::from_le_bytes(self.array()?))
     }
 
+    /// A time within [`STORABLE_MILLIS`]: one far in the future would keep an entry past every
+    /// age window.
     pub(crate) fn time(&mut self) -> Result<Timestamp> {
-        Ok(Timestamp::from_unix_millis(i64::from_le_bytes(
-            self.array()?,
-        )))
+        let millis = i64::from_le_bytes(self.array()?);
+        if !STORABLE_MILLIS.contains(&millis) {
+            return Err(Error::Invalid(self.what, "bad time"));
+        }
+        Ok(Timestamp::from_unix_millis(millis))
     }
 
     pub(crate) fn f64(&mut self) -> Result<f64> {

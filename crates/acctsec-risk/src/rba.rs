@@ -104,8 +104,8 @@ impl RbaRecord {
         if self.rtt_ms.is_some_and(|r| !(r.is_finite() && r >= 0.0)) {
             return Err(invalid("a round-trip time that is negative or not finite"));
         }
-        // 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, the years the reader takes.
-        if !(-62_167_219_200_000..=253_402_300_799_999).contains(&self.at.as_unix_millis()) {
+        // The years the reader takes.
+        if !crate::bytes::STORABLE_MILLIS.contains(&self.at.as_unix_millis()) {
             return Err(invalid("a time outside the years 0000 to 9999"));
         }
         let known = |v: Option<String>| v.unwrap_or_else(|| "-".to_owned());
@@ -169,7 +169,8 @@ pub fn write_rba_header<W: Write>(out: &mut W) -> std::io::Result<()> {
 /// own: a malformed row yields an error naming its line, and reading goes on with the next one.
 /// An I/O error ends reading. Quoted fields follow RFC 4180 except that they may not hold line
 /// breaks (the data set has none): such a row is reported as malformed.
-#[derive(Debug)]
+///
+/// `Debug` shows where reading is, never what was read: the log holds people's addresses.
 pub struct RbaReader<R> {
     input: R,
     line: usize,
@@ -177,6 +178,15 @@ pub struct RbaReader<R> {
     fields: Vec<String>,
     /// Set after an error that ends reading (an I/O failure, a line without end).
     done: bool,
+}
+
+impl<R> fmt::Debug for RbaReader<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RbaReader")
+            .field("line", &self.line)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<R: BufRead> RbaReader<R> {

@@ -70,11 +70,11 @@ pub fn impossible_travel(
     }
     // A move is judged on the distance the locations can't explain.
     let unexplained_km = distance_km - uncertainty;
-    // Sign-ins can arrive out of order: what matters is the time between them.
+    // Sign-ins can arrive out of order: what matters is the time between them. A time between
+    // that can't be told (an overflow) tells nothing either.
     let elapsed = now
         .duration_since(then)
-        .or_else(|| then.duration_since(now))
-        .unwrap_or_default();
+        .or_else(|| then.duration_since(now))?;
     let hours = elapsed.as_secs_f64() / 3600.0;
     let speed_kmh = if hours > 0.0 {
         unexplained_km / hours
@@ -109,6 +109,16 @@ mod tests {
             DEFAULT_MIN_DISTANCE_KM,
         );
         assert_eq!(far, None, "305 km three hours apart, whichever came first");
+        // Times so far apart their difference overflows: no time between is known, so no speed.
+        let unknown = impossible_travel(
+            &at(59.91, 10.75, 5.0),
+            Timestamp::from_unix_millis(i64::MIN),
+            &at(-22.91, -43.17, 5.0),
+            Timestamp::from_unix_millis(i64::MAX),
+            DEFAULT_MAX_SPEED_KMH,
+            DEFAULT_MIN_DISTANCE_KM,
+        );
+        assert_eq!(unknown, None);
     }
 
     #[test]

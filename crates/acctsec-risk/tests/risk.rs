@@ -293,7 +293,10 @@ fn debug_shows_no_place_address_or_user_agent() {
     let oslo = Location::new(59.913_87, 10.752_25, 5.0).unwrap();
     let mut geo = Geo::default();
     geo.location = Some(oslo);
-    let shown = format!("{row:?} {observation:?} {history:?} {oslo:?} {geo:?}");
+    // A reader part-way through the log holds the last row it read.
+    let mut reader = RbaReader::new(Cursor::new(SAMPLE)).unwrap();
+    assert!(reader.next().unwrap().is_ok());
+    let shown = format!("{row:?} {observation:?} {history:?} {oslo:?} {geo:?} {reader:?}");
     for leak in [
         "10.0.65.171",
         "-4324475583306591935",
@@ -305,7 +308,13 @@ fn debug_shows_no_place_address_or_user_agent() {
         assert!(!shown.contains(leak), "{leak} in {shown}");
     }
     // What it does show: the row, the time, the counts, the accuracy.
-    for kept in ["index: 0", "logins: 1", "users: 1", "accuracy_km: 5.0"] {
+    for kept in [
+        "index: 0",
+        "logins: 1",
+        "users: 1",
+        "accuracy_km: 5.0",
+        "RbaReader { line: 2",
+    ] {
         assert!(shown.contains(kept), "{kept} not in {shown}");
     }
 }
