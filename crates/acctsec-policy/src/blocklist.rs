@@ -22,6 +22,7 @@ pub const MAX_BLOCKLIST_ENTRY_BYTES: usize = 256;
 ///
 /// let list = Blocklist::from_lines("Winter2026!\nacme-admin\n\n# comments are ignored\n")?;
 /// assert!(list.contains("WINTER2026!"));
+/// assert!(list.contains("ＡＣＭＥ-admin"), "full-width letters normalise to ASCII");
 /// assert!(!list.contains("summer2026!"));
 /// assert_eq!(list.len(), 2);
 /// # Ok::<(), acctsec_policy::Error>(())
@@ -30,6 +31,12 @@ pub const MAX_BLOCKLIST_ENTRY_BYTES: usize = 256;
 pub struct Blocklist {
     text: String,
     starts: Vec<u32>,
+}
+
+/// An entry or a candidate as the list compares them: NFKC-normalised, then lower-cased.
+fn canonical(text: &str) -> String {
+    let normalised = Zeroizing::new(text.nfkc().collect::<String>());
+    normalised.to_lowercase()
 }
 
 impl Blocklist {
@@ -53,7 +60,7 @@ impl Blocklist {
             if entries.len() == MAX_BLOCKLIST_ENTRIES {
                 return Err(Error::Blocklist("too many entries"));
             }
-            entries.push(line.nfkc().collect::<String>().to_lowercase());
+            entries.push(canonical(line));
         }
         entries.sort_unstable();
         entries.dedup();
@@ -78,11 +85,12 @@ impl Blocklist {
             .unwrap_or_default()
     }
 
-    /// Whether `candidate` is on the list, ignoring case.
+    /// Whether `candidate` is on the list, ignoring case, after the same NFKC normalisation as
+    /// the entries (so `˚` matches an entry `˚`, both read as a space and a combining ring).
     #[must_use]
     pub fn contains(&self, candidate: &str) -> bool {
-        // The candidate is a password: its lower-cased copy is wiped too.
-        let needle = Zeroizing::new(candidate.to_lowercase());
+        // The candidate is a password: its normalised copy is wiped too.
+        let needle = Zeroizing::new(canonical(candidate));
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;

@@ -256,6 +256,12 @@ fn the_site_s_blocklist_applies_case_insensitively() {
         codes(&wide, "Contoso-Winter", &Context::new()),
         ["blocklisted"]
     );
+    // Looked up directly, a candidate is normalised as the entries were: every loaded line is
+    // found as written, even one whose normal form differs (U+02DA is a space and a ring).
+    let odd = Blocklist::from_lines("\u{2da}\nＷｉｄｅ\n").unwrap();
+    for line in ["\u{2da}", "Ｗｉｄｅ", "wide", " \u{30a}"] {
+        assert!(odd.contains(line), "{line:?}");
+    }
 }
 
 #[test]
