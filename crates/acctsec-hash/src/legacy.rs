@@ -42,9 +42,12 @@ pub(crate) fn verify(
     Ok(None)
 }
 
-/// bcrypt, with the 72-byte limit made explicit: a password longer than 72 bytes never matches
-/// (after the same work as any other), because bcrypt would ignore everything after byte 72 and
-/// let two different passwords verify against one hash. (A user whose old system truncated silently resets their password once.)
+/// bcrypt, with its key limits made explicit: a password longer than 72 bytes, or holding a zero
+/// byte, never matches (after the same work as any other). bcrypt ignores everything after byte
+/// 72, and keys Blowfish with the password and a zero byte repeated cyclically, so `Q` and
+/// `Q\0`, or `ab` and `ab\0ab`, would be the same key: either way two different passwords
+/// would verify against one hash. (A user whose old system truncated silently resets their
+/// password once.)
 #[cfg(feature = "bcrypt")]
 fn bcrypt(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool> {
     let cost: u32 = stored
@@ -54,10 +57,10 @@ fn bcrypt(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool> {
     if cost > ceilings.bcrypt_cost {
         return Err(Error::HostileParameters);
     }
-    // bcrypt reads at most 72 bytes; a longer password is refused after the same work as any
-    // other, so the answer's speed does not show the hash is bcrypt.
+    // bcrypt reads at most 72 bytes, and a zero byte ends its key; such a password is refused
+    // after the same work as any other, so the answer's speed does not show the hash is bcrypt.
     let matched = ::bcrypt::verify(password, stored).map_err(|_| Error::MalformedHash)?;
-    Ok(matched && password.len() <= BCRYPT_MAX_PASSWORD_BYTES)
+    Ok(matched && password.len() <= BCRYPT_MAX_PASSWORD_BYTES && !password.contains(&0))
 }
 
 #[cfg(not(feature = "bcrypt"))]
@@ -155,9 +158,13 @@ fn phc_scrypt(password: &[u8], stored: &str, ceilings: &Ceilings, budget_kib: u6
         return Err(Error::MalformedHash);
     }
     let log_n = u8::try_from(log_n).map_err(|_| Error::HostileParameters)?;
+    // Checked: with log2 N up to 255, 2^N and its products overflow even 128 bits.
+    let (r128, p128) = (u128::from(r), u128::from(p));
     let n = 1_u128.checked_shl(u32::from(log_n));
-    let memory_bytes = n.map(|n| 128 * u128::from(r) * (n + u128::from(p)));
-    let work_kib = n.map(|n| u128::from(r) * n * u128::from(p) / 4);
+    let memory_bytes = n.and_then(|n| n.checked_add(p128)?.checked_mul(r128)?.checked_mul(128));
+    let work_kib = n
+        .and_then(|n| n.checked_mul(r128)?.checked_mul(p128))
+        .map(|w| w / 4);
     let memory_ceiling = u128::from(ceilings.m_kib) * 1024;
     if log_n > ceilings.scrypt_log_n
         || p > ceilings.p

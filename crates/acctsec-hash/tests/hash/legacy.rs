@@ -75,6 +75,28 @@ fn bcrypt_never_lets_two_passwords_share_a_hash() {
         hasher.verify(&pw(&p80[..72]), &h80).unwrap(),
         Verified::ValidNeedsRehash(RehashReason::Algorithm)
     );
+    // bcrypt keys Blowfish with the password and a zero byte, repeated: `q` and `q\0`, or `ab`
+    // and `ab\0ab`, are one key to it. A password holding a zero byte never verifies.
+    let q = "q".repeat(71);
+    for (password, twin) in [
+        (q.clone(), format!("{q}\0")),
+        ("ab".into(), "ab\0ab".into()),
+    ] {
+        let hash = stored(&bcrypt::hash(&password, 4).unwrap());
+        assert!(
+            bcrypt::verify(&twin, hash.as_str()).unwrap(),
+            "bcrypt alone accepts the twin"
+        );
+        assert_eq!(
+            hasher.verify(&pw(&password), &hash).unwrap(),
+            Verified::ValidNeedsRehash(RehashReason::Algorithm)
+        );
+        assert_eq!(
+            hasher.verify(&pw(&twin), &hash).unwrap(),
+            Verified::Invalid,
+            "{twin:?}"
+        );
+    }
 }
 
 #[test]
@@ -98,7 +120,12 @@ fn legacy_costs_over_the_ceilings_are_refused_before_any_work() {
             "$pbkdf2-sha256$i=2000001,l=32$cGhjLXBia2RmMi1zYWx0IQ$0pv58XoK1EUXmatjV/QuCq7txZNOTA171IWPcdm9noA",
             Error::HostileParameters,
         ),
-        // scrypt: log2 N = 40 (a terabyte), and N = 2^20 with r = 8 (1 GiB, over 256 MiB).
+        // scrypt: log2 N = 127 (its memory overflows 128 bits), log2 N = 40 (a terabyte), and
+        // N = 2^20 with r = 8 (1 GiB, over 256 MiB).
+        (
+            "$scrypt$ln=127,r=8,p=1$c2NyeXB0LXNhbHQtMTZieQ$mEWnaOMj6qpJGkivNtePiCRhirRmFCDISGZ77kbGDCU",
+            Error::HostileParameters,
+        ),
         (
             "$scrypt$ln=40,r=8,p=1$c2NyeXB0LXNhbHQtMTZieQ$mEWnaOMj6qpJGkivNtePiCRhirRmFCDISGZ77kbGDCU",
             Error::HostileParameters,
