@@ -90,7 +90,7 @@ pub struct IssuedCode {
 /// ```
 #[derive(Clone)]
 pub struct Codes {
-    mac: HmacSha256,
+    mac: Box<HmacSha256>,
     digits: u8,
     lifetime: Duration,
 }

@@ -60,9 +60,15 @@ fn derive(secret: &[u8], label: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
 }
 
 /// A keyed HMAC-SHA256 state under the sub-key for `label`, ready to be cloned for each message.
-pub(crate) fn derived_mac(secret: &[u8], label: &[u8]) -> Result<HmacSha256> {
+///
+/// On the heap: the state is as good as the key, and a key held inline would leave unwiped
+/// copies behind wherever it is moved (a key ring's vector growing or closing a gap). Boxed, a
+/// move copies the pointer, and the one state is wiped where it lives when dropped.
+pub(crate) fn derived_mac(secret: &[u8], label: &[u8]) -> Result<Box<HmacSha256>> {
     let subkey = derive(secret, label)?;
-    HmacSha256::new_from_slice(subkey.as_ref()).map_err(|_| Error::KeyTooShort)
+    HmacSha256::new_from_slice(subkey.as_ref())
+        .map(Box::new)
+        .map_err(|_| Error::KeyTooShort)
 }
 
 /// The MAC of `parts`, each prefixed with its length so parts can't run into each other, under a
@@ -96,7 +102,7 @@ pub(crate) fn mac_parts<'a>(
 #[derive(Clone)]
 pub struct SigningKey {
     id: KeyId,
-    mac: HmacSha256,
+    mac: Box<HmacSha256>,
 }
 
 impl SigningKey {
@@ -134,7 +140,7 @@ impl SigningKey {
     }
 
     pub(crate) fn mac(&self) -> HmacSha256 {
-        self.mac.clone()
+        HmacSha256::clone(&self.mac)
     }
 }
 

@@ -171,7 +171,7 @@ impl Rejection {
 /// those leaves bindings unchanged; replacing the binding key invalidates every outstanding token,
 /// as a password change does for one account.
 #[derive(Clone)]
-pub struct BindingKey(HmacSha256);
+pub struct BindingKey(Box<HmacSha256>);
 
 impl BindingKey {
     /// A binding key from secret bytes (at least [`MIN_KEY_BYTES`](crate::MIN_KEY_BYTES)).
