@@ -179,7 +179,8 @@ impl Profile {
     }
 
     /// Forgets what was last seen before `cutoff` (an age window: six months of history is
-    /// enough, per Wiefling et al.; [`window_start`] gives the cutoff for a time).
+    /// enough, per Wiefling et al.; the engine cuts at [`USER_MODEL_WINDOW_DAYS`] before each
+    /// sign-in it learns).
     pub fn forget_before(&mut self, cutoff: Timestamp) {
         self.countries.retain(|c| c.last >= cutoff);
         self.devices.retain(|d| d.last >= cutoff);
