@@ -122,11 +122,20 @@ impl Profile {
             return signals;
         }
         let since = window_start(now);
-        let countries = self.countries.iter().filter(|seen| seen.last >= since);
-        let mut devices = self.devices.iter().filter(|seen| seen.last >= since);
-        signals.new_country = country.filter(|c| !{ countries }.any(|seen| seen.code == *c));
-        signals.new_device = device.is_none_or(|d| !devices.any(|seen| seen.digest == *d));
-        let last_located = self.last_located.filter(|last| last.at >= since);
+        let live = |last: Timestamp| last >= since;
+        signals.new_country = country.filter(|c| {
+            !self
+                .countries
+                .iter()
+                .any(|seen| seen.code == *c && live(seen.last))
+        });
+        signals.new_device = device.is_none_or(|d| {
+            !self
+                .devices
+                .iter()
+                .any(|seen| seen.digest == *d && live(seen.last))
+        });
+        let last_located = self.last_located.filter(|last| live(last.at));
         if let (Some(last), Some(here)) = (&last_located, location) {
             signals.impossible_travel = impossible_travel(
                 &last.location,
