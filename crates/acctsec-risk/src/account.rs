@@ -10,8 +10,8 @@ use crate::{Error, Result};
 
 const FORMAT_VERSION: u8 = 1;
 
-/// The most bytes a stored [`AccountRisk`] takes: 1,803 (a version byte, the profile's length,
-/// at most 840 for the profile and 960 for the model).
+/// The most bytes a stored [`AccountRisk`] takes: 1,801 (a version byte, the profile's length,
+/// at most 840 for the profile and 958 for the model).
 pub const MAX_ACCOUNT_RISK_BYTES: usize =
     1 + 2 + MAX_PROFILE_ENCODED_BYTES + MAX_USER_MODEL_ENCODED_BYTES;
 
@@ -61,7 +61,10 @@ impl AccountRisk {
         ProfileData::new(out).map_err(|_| Error::Invalid("account risk", "too large"))
     }
 
-    /// Reads the stored form.
+    /// Reads the stored form. Each half carries its own format version; state stored in an
+    /// older format does not read, and the host starts the account again from
+    /// [`new`](Self::new): its sign-ins then count as having no history (Medium) until it has
+    /// some again.
     ///
     /// # Errors
     ///
@@ -188,7 +191,7 @@ mod tests {
             bad(vec![0; MAX_ACCOUNT_RISK_BYTES + 1]),
             Err(Error::Invalid("account risk", "too large"))
         );
-        // The model half is full (960 bytes): one more byte is too much for it.
+        // The model half is full (958 bytes): one more byte is too much for it.
         let mut model = data.as_bytes().to_vec();
         model.push(0);
         assert_eq!(bad(model), Err(Error::Invalid("user model", "too large")));

@@ -25,26 +25,14 @@ impl<'a> Reader<'a> {
         max: usize,
         version: u8,
     ) -> Result<Self> {
-        Self::open_versions(bytes, what, max, version..=version).map(|(reader, _)| reader)
-    }
-
-    /// [`open`](Self::open) for a form still read in its older `versions`: the reader and the
-    /// version found.
-    pub(crate) fn open_versions(
-        bytes: &'a [u8],
-        what: &'static str,
-        max: usize,
-        versions: std::ops::RangeInclusive<u8>,
-    ) -> Result<(Self, u8)> {
         if bytes.len() > max {
             return Err(Error::Invalid(what, "too large"));
         }
         let mut reader = Self { rest: bytes, what };
-        let version = reader.u8()?;
-        if !versions.contains(&version) {
+        if reader.u8()? != version {
             return Err(Error::Invalid(what, "unknown format version"));
         }
-        Ok((reader, version))
+        Ok(reader)
     }
 
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {

@@ -11,7 +11,7 @@ use acctsec_core::Timestamp;
 use siphasher::sip::SipHasher13;
 use zeroize::Zeroize;
 
-use crate::bytes::Reader;
+use crate::bytes::{Reader, STORABLE_MILLIS};
 use crate::model::{
     Counts, Feature, Habits, MAX_LEVELS, Observation, RiskScore, Totals, bounded, freeman, hour_of,
 };
@@ -296,7 +296,7 @@ impl Population {
         };
         let habits = Habits {
             new_addresses: f64::from(user.new_addresses),
-            counted: f64::from(user.counted),
+            counted: f64::from(user.counted()),
             hours: user.hours.map(f64::from),
             hour: hashed.1.map(hour_of),
         };
@@ -347,9 +347,9 @@ impl Population {
 /// The most values a [`UserModel`] keeps per level: addresses, ASNs, countries; full user agents,
 /// browsers, systems, device types.
 pub const USER_MODEL_CAPS: [usize; SLOTS] = [16, 8, 8, 8, 8, 4, 4];
-/// The most bytes a stored [`UserModel`] takes: 960.
+/// The most bytes a stored [`UserModel`] takes: 958.
 pub const MAX_USER_MODEL_ENCODED_BYTES: usize =
-    1 + SLOTS + total(USER_MODEL_CAPS) * ENTRY_BYTES + 24 * 2 + 2 * 2 + 4;
+    1 + SLOTS + total(USER_MODEL_CAPS) * ENTRY_BYTES + 24 * 2 + 2 + 4;
 /// The sum of `caps`, for the encoded size.
 const fn total(caps: [usize; SLOTS]) -> usize {
     let (mut sum, mut i) = (0, 0);
@@ -361,10 +361,9 @@ const fn total(caps: [usize; SLOTS]) -> usize {
 }
 const ENTRY_BYTES: usize = 16;
 const USER_MODEL_VERSION: u8 = 3;
-/// The oldest stored form still read: version 2, without the day the habits were last aged.
-const OLDEST_USER_MODEL_VERSION: u8 = 2;
-/// The last day a stored value may carry: 9999-12-31, as days since 1970.
-const MAX_DAY: u32 = 2_932_896;
+/// The last day a stored value may carry: 9999-12-31, as days since 1970 (the last of the
+/// crate's storable times).
+const MAX_DAY: u32 = (*STORABLE_MILLIS.end() / 86_400_000) as u32;
 /// Days a [`UserModel`] keeps a value it has not seen since: 180 (six months suffice, per
 /// Wiefling et al.). Learning a sign-in drops values older than this before the new one.
 pub const USER_MODEL_WINDOW_DAYS: u32 = 180;
@@ -401,12 +400,11 @@ impl Entry {
 pub struct UserModel {
     tables: [Vec<Entry>; SLOTS],
     hours: [u16; 24],
-    /// Of `counted` sign-ins, those from an address not in the address table then.
+    /// Of the sign-ins counted in `hours`, those from an address not in the address table then
+    /// (never more than they).
     new_addresses: u16,
-    counted: u16,
-    /// The day the habit counts were last halved, or began if there was nothing to halve
-    /// (`None` until a sign-in is learned, or when read from a version 2 form).
-    habits_since: Option<u32>,
+    /// The day the habit counts were last halved, or began if there was nothing to halve.
+    habits_since: u32,
 }
 
 impl fmt::Debug for UserModel {
@@ -456,17 +454,19 @@ impl UserModel {
 
     fn learn(&mut self, hashed: &Hashed, at: Timestamp) {
         let day = day_of(at);
-        let mut new_address = true;
+        // New to the account within the window, as scoring sees it.
+        let new_address = hashed
+            .0
+            .first()
+            .is_none_or(|&address| self.count(0, address, Some(day)) == 0);
         let levels = self.tables.iter_mut().zip(USER_MODEL_CAPS).zip(&hashed.0);
-        for (slot, ((table, cap), &hash)) in levels.enumerate() {
+        for ((table, cap), &hash) in levels {
             // Without the age window, values counted long ago would hold their places against
             // today's (the browser of two years ago against this month's).
             table.retain(|e| e.live_on(Some(day)));
             if let Some(e) = table.iter_mut().find(|e| e.hash == hash) {
                 e.count = e.count.saturating_add(1);
                 e.day = e.day.max(day);
-                // Known within the window, as scoring sees it.
-                new_address &= slot != 0;
                 continue;
             }
             let entry = Entry {
@@ -481,47 +481,53 @@ impl UserModel {
             }
         }
         self.age_habits(day);
-        if self.counted == u16::MAX {
-            self.counted /= 2;
-            self.new_addresses /= 2;
-        }
-        self.counted += 1;
-        self.new_addresses += u16::from(new_address);
         let hour = usize::from(hour_of(at));
-        if self.hours.get(hour) == Some(&u16::MAX) {
-            for h in &mut self.hours {
-                *h /= 2;
-            }
+        if self.hours.get(hour) == Some(&u16::MAX)
+            || (new_address && self.new_addresses == u16::MAX)
+        {
+            self.halve_habits(1);
         }
         if let Some(h) = self.hours.get_mut(hour) {
             *h = h.saturating_add(1);
         }
+        self.new_addresses = self.new_addresses.saturating_add(u16::from(new_address));
+    }
+
+    /// The sign-ins the habit counts stand for: one an hour each.
+    fn counted(&self) -> u32 {
+        self.hours.iter().map(|&h| u32::from(h)).sum()
+    }
+
+    /// Halves the habit counts `times` over (sixteen times empties them), the new addresses never
+    /// above the sign-ins left.
+    fn halve_habits(&mut self, times: u32) {
+        for h in &mut self.hours {
+            *h = h.checked_shr(times).unwrap_or(0);
+        }
+        let counted = u16::try_from(self.counted()).unwrap_or(u16::MAX);
+        self.new_addresses = self
+            .new_addresses
+            .checked_shr(times)
+            .unwrap_or(0)
+            .min(counted);
     }
 
     /// Halves the habit counts once for every [`HABIT_HALF_LIFE_DAYS`] since they were last
     /// halved, up to `day`.
     fn age_habits(&mut self, day: u32) {
-        // No count is above `counted`: with none, there is nothing to age and the period begins.
-        let Some(since) = self.habits_since.filter(|_| self.counted > 0) else {
-            self.habits_since = Some(day);
-            return;
-        };
-        let periods = day.saturating_sub(since) / HABIT_HALF_LIFE_DAYS;
-        if periods == 0 {
+        // With nothing counted there is nothing to age: the period begins.
+        if self.counted() == 0 {
+            self.habits_since = day;
             return;
         }
-        // Sixteen halvings empty any u16 count.
-        let shift = periods.min(16);
-        for h in &mut self.hours {
-            *h = h.checked_shr(shift).unwrap_or(0);
-        }
-        self.counted = self.counted.checked_shr(shift).unwrap_or(0);
-        self.new_addresses = self.new_addresses.checked_shr(shift).unwrap_or(0);
-        self.habits_since = Some(
-            since
+        let periods = day.saturating_sub(self.habits_since) / HABIT_HALF_LIFE_DAYS;
+        if periods > 0 {
+            self.halve_habits(periods.min(16));
+            self.habits_since = self
+                .habits_since
                 .saturating_add(periods.saturating_mul(HABIT_HALF_LIFE_DAYS))
-                .min(MAX_DAY),
-        );
+                .min(MAX_DAY);
+        }
     }
 
     /// Whether `at` falls at an hour of the day (UTC, within an hour either side) when fewer than
@@ -567,10 +573,7 @@ impl UserModel {
             out.extend_from_slice(&h.to_le_bytes());
         }
         out.extend_from_slice(&self.new_addresses.to_le_bytes());
-        out.extend_from_slice(&self.counted.to_le_bytes());
-        // The day plus one; 0 for none.
-        let since = self.habits_since.map_or(0, |d| d.saturating_add(1));
-        out.extend_from_slice(&since.to_le_bytes());
+        out.extend_from_slice(&self.habits_since.to_le_bytes());
         out
     }
 
@@ -578,16 +581,16 @@ impl UserModel {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] if the bytes are not a model of this format or its previous version
-    /// (read as if its habits had just been aged): another version, a level over its cap, a
-    /// repeated value, a zero count, a day after 9999, truncated or with trailing bytes.
+    /// [`Error::Invalid`] if the bytes are not a model of this format: another version, a level
+    /// over its cap, a repeated value, a zero count, a day after 9999, more new addresses than
+    /// sign-ins, truncated or with trailing bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let bad = |reason| Error::Invalid("user model", reason);
-        let (mut r, version) = Reader::open_versions(
+        let mut r = Reader::open(
             bytes,
             "user model",
             MAX_USER_MODEL_ENCODED_BYTES,
-            OLDEST_USER_MODEL_VERSION..=USER_MODEL_VERSION,
+            USER_MODEL_VERSION,
         )?;
         let mut model = Self::default();
         for (table, cap) in model.tables.iter_mut().zip(USER_MODEL_CAPS) {
@@ -618,16 +621,12 @@ impl UserModel {
             *h = r.u16()?;
         }
         model.new_addresses = r.u16()?;
-        model.counted = r.u16()?;
-        if model.new_addresses > model.counted {
+        if u32::from(model.new_addresses) > model.counted() {
             return Err(bad("more new addresses than sign-ins"));
         }
-        if version >= 3 {
-            let since = r.u32()?;
-            if since > MAX_DAY + 1 {
-                return Err(bad("bad day"));
-            }
-            model.habits_since = since.checked_sub(1);
+        model.habits_since = r.u32()?;
+        if model.habits_since > MAX_DAY {
+            return Err(bad("bad day"));
         }
         r.finish()?;
         Ok(model)
@@ -778,7 +777,7 @@ mod tests {
         let day = |d: i64| Timestamp::from_unix_secs(d * 86_400);
         population.learn(&mut model, &h, day(0));
         population.learn(&mut model, &h, day(1));
-        assert_eq!((model.new_addresses, model.counted), (1, 2));
+        assert_eq!((model.new_addresses, model.counted()), (1, 2));
         let last = 1 + i64::from(USER_MODEL_WINDOW_DAYS);
         // On the window's last day scoring still knows the address; the day after, the account
         // has no sign-ins within the window at all: scoring has nothing to compare with.
@@ -790,7 +789,7 @@ mod tests {
         // Learning then, the address is new to the habit count as it was to scoring; the habit
         // counts, 181 days old, were halved first (1 of 2 → 0 of 1).
         population.learn(&mut model, &h, day(last + 1));
-        assert_eq!((model.new_addresses, model.counted), (1, 2));
+        assert_eq!((model.new_addresses, model.counted()), (1, 2));
     }
 
     #[test]
@@ -810,27 +809,29 @@ mod tests {
         // sign-in), the mornings weigh a quarter of the evenings: mornings 180 → 90 + 180 → 135
         // → 67; evenings 180 → 90 + 180.
         assert_eq!((model.hours[8], model.hours[20]), (67, 270));
-        assert_eq!(model.counted, 67 + 270);
+        assert_eq!(model.counted(), 67 + 270);
         assert!(!model.unusual_hour(at(721, 20)));
         // A long absence empties the habits, never underflows them.
         population.learn(&mut model, &h, at(720 + 180 * 40, 3));
-        assert_eq!((model.hours[3], model.hours[20], model.counted), (1, 0, 1));
+        assert_eq!(
+            (model.hours[3], model.hours[20], model.counted()),
+            (1, 0, 1)
+        );
     }
 
     #[test]
-    fn version_2_models_read_and_keep_their_habits() {
+    fn halving_never_leaves_more_new_addresses_than_sign_ins() {
         let mut population = Population::new(key());
         let mut model = UserModel::default();
-        let h = population.hash(["a", "b", "c"], ["d", "e", "f", "g"]);
-        population.learn(&mut model, &h, Timestamp::from_unix_secs(0));
-        let mut old = model.to_bytes();
-        old.truncate(old.len() - 4);
-        old[0] = 2;
-        let mut read = UserModel::from_bytes(&old).unwrap();
-        assert_eq!((read.counted, read.habits_since), (1, None));
-        // The period begins at the first sign-in learned after the upgrade: nothing is halved.
-        population.learn(&mut read, &h, Timestamp::from_unix_secs(400 * 86_400));
-        assert_eq!((read.counted, read.habits_since), (2, Some(400)));
+        let at = |day: i64, hour: i64| Timestamp::from_unix_secs(day * 86_400 + hour * 3_600);
+        // Two sign-ins from new addresses at different hours: each hour count halves to 0, the
+        // new addresses (2) to 1, which would be more than the sign-ins left.
+        for (day, hour, address) in [(0, 3, "a"), (1, 5, "b"), (181, 7, "c")] {
+            let h = population.hash([address, "AS1", "NO"], ["ua", "b", "o", "d"]);
+            population.learn(&mut model, &h, at(day, hour));
+        }
+        assert_eq!((model.new_addresses, model.counted()), (1, 1));
+        assert_eq!(UserModel::from_bytes(&model.to_bytes()), Ok(model));
     }
 
     #[test]
@@ -840,16 +841,16 @@ mod tests {
         let h = population.hash(["a", "b", "c"], ["d", "e", "f", "g"]);
         population.learn(&mut model, &h, Timestamp::from_unix_secs(0));
         let good = model.to_bytes();
-        assert_eq!(good.len(), 1 + 7 + 7 * 16 + 48 + 4 + 4);
-        assert_eq!(model.counted, 1);
+        assert_eq!(good.len(), 1 + 7 + 7 * 16 + 48 + 2 + 4);
+        assert_eq!(model.counted(), 1);
         assert_eq!(model.new_addresses, 1);
         let mut version = good.clone();
         version[0] = 1;
         let mut more_new = good.clone();
         let n = more_new.len();
-        more_new[n - 8..n - 6].copy_from_slice(&2_u16.to_le_bytes());
+        more_new[n - 6..n - 4].copy_from_slice(&2_u16.to_le_bytes());
         let mut since = good.clone();
-        since[n - 4..].copy_from_slice(&(MAX_DAY + 2).to_le_bytes());
+        since[n - 4..].copy_from_slice(&(MAX_DAY + 1).to_le_bytes());
         let mut zero = good.clone();
         zero[1 + 1 + 8..1 + 1 + 12].fill(0);
         let mut too_many = good.clone();
