@@ -256,7 +256,7 @@ impl Population {
     /// sign-ins (within its model's age window) to the population, so one account signing in
     /// without end can't swamp everyone's scores.
     pub fn learn(&mut self, user: &mut UserModel, hashed: &Hashed, at: Timestamp) {
-        let logins = user.logins();
+        let logins = user.logins_on(Some(day_of(at)));
         if logins >= MAX_POPULATION_LOGINS_PER_USER {
             user.learn(hashed, at);
             return;
@@ -414,6 +414,14 @@ impl fmt::Debug for UserModel {
             .field("values", &self.tables.iter().map(Vec::len).sum::<usize>())
             .finish_non_exhaustive()
     }
+}
+
+/// The first instant of the age window ending at `now`: the start of the day
+/// [`USER_MODEL_WINDOW_DAYS`] before `now`'s, so the profile ages its entries on the same days
+/// as the model its values.
+pub(crate) fn window_start(now: Timestamp) -> Timestamp {
+    let first = day_of(now).saturating_sub(USER_MODEL_WINDOW_DAYS);
+    Timestamp::from_unix_millis(i64::from(first) * 86_400_000)
 }
 
 fn day_of(at: Timestamp) -> u32 {
@@ -738,6 +746,13 @@ mod tests {
         assert_eq!(population.memory_bytes(), 4 * 4 * (4096 + 1024));
         let usual = population.score(&model, &home).unwrap();
         assert!(usual.value() < 1.0, "{}", usual.value());
+        // A year on, those sign-ins are outside the window: the cap counts what is within it, so
+        // the account adds to the population again (and counts as a user once more).
+        let mut a_year_on = model.clone();
+        let later = Timestamp::from_unix_secs(20_000 * 3600 + 365 * 86_400);
+        population.learn(&mut a_year_on, &home, later);
+        assert_eq!(population.logins(), MAX_POPULATION_LOGINS_PER_USER + 1);
+        assert_eq!(population.users(), 2);
         // The age window drops what was not seen since.
         model.forget_before(Timestamp::from_unix_secs(20_000 * 3600));
         assert_eq!(model.logins(), 0);

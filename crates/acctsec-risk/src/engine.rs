@@ -12,7 +12,6 @@ use crate::assess::{Assessment, Level, Thresholds, assess};
 use crate::compact::{Hashed, Population};
 use crate::geo::{CountryCode, Geo, GeoLookup};
 use crate::model::address_level;
-use crate::profile::window_start;
 use crate::reputation::NetworkReputation;
 use crate::software::{MinimumVersions, Software, UserAgentParser};
 
@@ -309,9 +308,6 @@ impl Engine {
         }
         self.population
             .learn(&mut state.model, &checked.hashed, checked.at);
-        // The profile keeps the model's age window: a country, device or place unseen for six
-        // months no longer vouches for a sign-in.
-        state.profile.forget_before(window_start(checked.at));
         let (country, location) = if checked.anonymising {
             (None, None)
         } else {

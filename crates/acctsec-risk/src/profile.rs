@@ -1,14 +1,12 @@
 //! [`Profile`]: what the rules remember of one account — countries, devices and the last located
 //! sign-in — compact, bounded and versioned, for the host's profile store.
 
-use std::time::Duration;
-
 use acctsec_core::store::ProfileData;
 use acctsec_core::{DeviceDigest, Timestamp};
 
 use crate::assess::Signals;
 use crate::bytes::Reader;
-use crate::compact::USER_MODEL_WINDOW_DAYS;
+use crate::compact::window_start;
 use crate::geo::{CountryCode, Location};
 use crate::travel::{DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_KM, impossible_travel};
 use crate::{Error, Result};
@@ -83,13 +81,6 @@ impl std::fmt::Debug for Profile {
     }
 }
 
-/// The start of the age window ending at `now`: [`USER_MODEL_WINDOW_DAYS`] before it.
-pub(crate) fn window_start(now: Timestamp) -> Timestamp {
-    now.saturating_sub(Duration::from_secs(
-        u64::from(USER_MODEL_WINDOW_DAYS) * 86_400,
-    ))
-}
-
 impl Profile {
     /// An empty profile.
     #[must_use]
@@ -106,7 +97,7 @@ impl Profile {
     /// The signals an attempt raises against what the account has done before: a new country,
     /// a new device (or none presented), impossible travel since the last sign-in with a known
     /// place (Okta's 805 km/h, ignoring moves under 100 km). Only what was seen within the age
-    /// window before `now` ([`USER_MODEL_WINDOW_DAYS`], as the model) vouches for an attempt. An
+    /// window before `now` ([`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS), as the model) vouches for an attempt. An
     /// account with no successful sign-ins yet raises none of them: its model score is `None`,
     /// which `assess` treats as no history. Score and failures are the caller's to add.
     #[must_use]
@@ -149,8 +140,10 @@ impl Profile {
         signals
     }
 
-    /// Learns a successful sign-in. Sign-ins may arrive out of order: an entry keeps its latest
-    /// time, and a late one never pushes out something seen more recently.
+    /// Learns a successful sign-in, after forgetting what was last seen before the age window
+    /// ending at `at` ([`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS), as the model). Sign-ins may arrive out of
+    /// order: an entry keeps its latest time, and a late one never pushes out something seen
+    /// more recently.
     pub fn learn(
         &mut self,
         country: Option<CountryCode>,
@@ -158,6 +151,7 @@ impl Profile {
         location: Option<Location>,
         at: Timestamp,
     ) {
+        self.forget_before(window_start(at));
         self.successes = self.successes.saturating_add(1);
         if let Some(code) = country {
             match self.countries.iter_mut().find(|seen| seen.code == code) {
@@ -188,8 +182,8 @@ impl Profile {
     }
 
     /// Forgets what was last seen before `cutoff` (an age window: six months of history is
-    /// enough, per Wiefling et al.; the engine cuts at [`USER_MODEL_WINDOW_DAYS`] before each
-    /// sign-in it learns).
+    /// enough, per Wiefling et al.; [`learn`](Self::learn) cuts at [`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS)
+    /// before each sign-in).
     pub fn forget_before(&mut self, cutoff: Timestamp) {
         self.countries.retain(|c| c.last >= cutoff);
         self.devices.retain(|d| d.last >= cutoff);
@@ -514,6 +508,10 @@ mod tests {
             p.last_located.is_some(),
             "stored until the next sign-in is learned"
         );
+        // Learning one (without a place) forgets them: a, Norway and Oslo are gone.
+        p.learn(None, Some(&device("c")), None, day(190));
+        assert_eq!((p.countries.len(), p.devices.len()), (1, 2));
+        assert!(p.last_located.is_none());
     }
 
     #[test]
