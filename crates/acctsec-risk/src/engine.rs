@@ -10,7 +10,7 @@ use acctsec_core::{DeviceDigest, Timestamp, UserAgent};
 use crate::account::AccountRisk;
 use crate::assess::{Assessment, Level, Thresholds, assess};
 use crate::compact::{Hashed, Population};
-use crate::geo::{CountryCode, Geo, GeoLookup};
+use crate::geo::{CountryCode, Geo, GeoLookup, Location};
 use crate::model::address_level;
 use crate::reputation::NetworkReputation;
 use crate::software::{MinimumVersions, Software, UserAgentParser};
@@ -105,9 +105,9 @@ pub struct Checked {
     /// The verdict.
     pub assessment: Assessment,
     hashed: Hashed,
-    geo: Geo,
-    /// From an anonymising or hosting network: its place is the exit's, not the account's.
-    anonymising: bool,
+    /// The country and location the profile may learn: none from an anonymising or hosting
+    /// network, whose place is the exit's, not the owner's.
+    place: (Option<CountryCode>, Option<Location>),
     at: Timestamp,
     device: Option<DeviceDigest>,
 }
@@ -283,8 +283,11 @@ impl Engine {
         Checked {
             assessment: assess(&signals, &self.thresholds),
             hashed,
-            geo,
-            anonymising,
+            place: if anonymising {
+                (None, None)
+            } else {
+                (geo.country, geo.location)
+            },
             at: attempt.at,
             device: attempt.device,
         }
@@ -308,11 +311,7 @@ impl Engine {
         }
         self.population
             .learn(&mut state.model, &checked.hashed, checked.at);
-        let (country, location) = if checked.anonymising {
-            (None, None)
-        } else {
-            (checked.geo.country, checked.geo.location)
-        };
+        let (country, location) = checked.place;
         state
             .profile
             .learn(country, checked.device.as_ref(), location, checked.at);
