@@ -74,7 +74,7 @@ fn risk(c: &mut Criterion) {
             let ua_levels = [ua.as_str(), browser.as_str(), "Linux", "desktop"];
             let at = Timestamp::from_unix_secs(i64::from(i) * 3_600);
             population.learn(&mut model, &population.hash(ip_levels, ua_levels), at);
-            history.learn(&user, &Observation::new(ip_levels, ua_levels));
+            history.learn(&user, &Observation::new(ip_levels, ua_levels).at(at));
         }
         eprintln!(
             "user with {prior} prior sign-ins: bounded model stores {} bytes (of at most {}), \
