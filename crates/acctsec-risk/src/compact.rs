@@ -68,6 +68,11 @@ impl Hashed {
     pub const fn at(self, at: Timestamp) -> Self {
         Self(self.0, Some(at))
     }
+
+    /// The keyed hash of the address level (the address as the model counts it).
+    pub(crate) const fn address(&self) -> u64 {
+        self.0[0]
+    }
 }
 
 impl fmt::Debug for Hashed {
@@ -463,10 +468,7 @@ impl UserModel {
     fn learn(&mut self, hashed: &Hashed, at: Timestamp) {
         let day = day_of(at);
         // New to the account within the window, as scoring sees it.
-        let new_address = hashed
-            .0
-            .first()
-            .is_none_or(|&address| self.count(0, address, Some(day)) == 0);
+        let new_address = self.count(0, hashed.address(), Some(day)) == 0;
         let levels = self.tables.iter_mut().zip(USER_MODEL_CAPS).zip(&hashed.0);
         for ((table, cap), &hash) in levels {
             // Without the age window, values counted long ago would hold their places against

@@ -7,7 +7,7 @@ use std::fmt;
 use acctsec_core::UserId;
 
 use crate::compact::{ModelKey, Population, UserModel};
-use crate::model::{Feature, History, Observation};
+use crate::model::{History, Observation};
 use crate::rba::RbaRecord;
 use crate::simulate::AttackerKind;
 
@@ -58,8 +58,8 @@ pub struct Replay {
     models: HashMap<i64, UserModel>,
     exact: History,
     /// The baseline's memory: each account's addresses, counted as the models count them
-    /// (canonical, IPv6 by its /64).
-    addresses: HashMap<i64, HashSet<String>>,
+    /// (canonical, IPv6 by its /64), as the bounded model's keyed hashes.
+    addresses: HashMap<i64, HashSet<u64>>,
     samples: Vec<Sample>,
     without_history: u64,
 }
@@ -93,11 +93,7 @@ impl Replay {
         let observation = Observation::from(record);
         let hashed = self.population.hash_observation(&observation);
         let model = self.models.entry(record.user).or_default();
-        let address = observation
-            .values(Feature::Ip)
-            .first()
-            .cloned()
-            .unwrap_or_default();
+        let address = hashed.address();
         let bounded = self.population.score(model, &hashed);
         let exact = self.exact.score(&user, &observation);
         match (bounded, exact) {
