@@ -12,7 +12,10 @@ use std::fs::File;
 use std::io::BufReader;
 use std::process::ExitCode;
 
-use acctsec_risk::{Error, Labelled, ModelKey, RbaReader, Replay, SyntheticLog, inject_attackers};
+use acctsec_risk::{
+    Engine, Error, Labelled, ModelKey, Population, RbaReader, Replay, SyntheticLog,
+    inject_attackers,
+};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -60,9 +63,17 @@ fn main() -> ExitCode {
             }
         },
     };
-    let mut replay = Replay::new(ModelKey::new(
-        seed.to_le_bytes().repeat(4).try_into().unwrap_or([0; 16]),
-    ));
+    let key = |salt: u32| {
+        ModelKey::new(
+            (seed ^ salt)
+                .to_le_bytes()
+                .repeat(4)
+                .try_into()
+                .unwrap_or([0; 16]),
+        )
+    };
+    let engine = Engine::new(Population::new(key(0x5eed_0001)));
+    let mut replay = Replay::new(key(0), engine);
     for l in &log {
         replay.observe(&l.record, l.attacker);
     }

@@ -260,8 +260,24 @@ impl Engine {
             .as_ref()
             .map(|p| p.parse(attempt.user_agent))
             .unwrap_or_default();
+        self.check_with(state, attempt, geo, &software)
+    }
+
+    /// [`check`](Self::check) with the attempt's place and software already known — from a CDN's
+    /// geolocation headers, a parser the host runs itself, or a log that carries them (as
+    /// [`Replay`](crate::Replay) does) — instead of the engine's [`GeoLookup`] and
+    /// [`UserAgentParser`](crate::UserAgentParser). The network reputation is still the
+    /// engine's.
+    pub fn check_with(
+        &self,
+        state: &AccountRisk,
+        attempt: &Attempt<'_>,
+        geo: Geo,
+        software: &Software,
+    ) -> Checked {
+        let ip = attempt.ip.to_canonical();
         let hashed = self
-            .hash(ip, attempt.user_agent, &geo, &software)
+            .hash(ip, attempt.user_agent, &geo, software)
             .at(attempt.at);
         let mut signals = state.profile.signals(
             geo.country,
@@ -271,7 +287,7 @@ impl Engine {
         );
         signals.score = self.population.score(&state.model, &hashed);
         signals.unusual_hour = state.model.unusual_hour(attempt.at);
-        signals.outdated = self.minimums.outdated(&software);
+        signals.outdated = self.minimums.outdated(software);
         let anonymising = self
             .reputation
             .as_ref()

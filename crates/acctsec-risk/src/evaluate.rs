@@ -4,9 +4,14 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use acctsec_core::UserId;
+use acctsec_core::{DeviceDigest, UserId};
+use sha2::{Digest, Sha256};
 
+use crate::account::AccountRisk;
+use crate::assess::DEFAULT_HIGH_SCORE;
+use crate::assess::Level;
 use crate::compact::{ModelKey, Population, UserModel};
+use crate::engine::{Attempt, Engine};
 use crate::model::{History, Observation};
 use crate::rba::RbaRecord;
 use crate::simulate::AttackerKind;
@@ -20,11 +25,19 @@ pub enum Scorer {
     Exact,
     /// The baseline: challenge every address the account has not signed in from.
     NewIp,
+    /// The whole [`Engine`]: its own bounded model with the profile's rules (new country, new
+    /// device, unusual hour, …) and its thresholds, ranked by level, then by score. A log in the
+    /// RBA schema carries no device cookie, so each account's user-agent strings stand in for
+    /// its devices: a targeted attacker, who copies the victim's, gains the engine nothing from
+    /// the device rule, and an owner's browser update counts as a new device (so the owners'
+    /// challenged share is, if anything, too high). The log has no coordinates (no impossible
+    /// travel) and the replay keeps no throttle counters (no failure rules).
+    Engine,
 }
 
 impl Scorer {
     /// Every scorer.
-    pub const ALL: [Self; 3] = [Self::Bounded, Self::Exact, Self::NewIp];
+    pub const ALL: [Self; 4] = [Self::Bounded, Self::Exact, Self::NewIp, Self::Engine];
 
     /// A short name.
     #[must_use]
@@ -33,6 +46,7 @@ impl Scorer {
             Self::Bounded => "bounded model",
             Self::Exact => "exact model",
             Self::NewIp => "new IP",
+            Self::Engine => "engine",
         }
     }
 }
@@ -41,15 +55,30 @@ impl Scorer {
 struct Sample {
     attacker: Option<AttackerKind>,
     /// Per scorer, on a scale where higher is riskier: the models' log scores, the baseline's
-    /// 1 (new address) or 0.
-    scores: [f64; 3],
+    /// 1 (new address) or 0, the engine's [`engine_rank`].
+    scores: [f64; 4],
 }
 
+/// The engine's verdict on one scale: its level first, then its score. The log of a positive
+/// finite score lies within ±745, so levels 2,000 apart never overlap.
+fn engine_rank(level: Level, score: Option<f64>) -> f64 {
+    let level = match level {
+        Level::Low => 0.0,
+        Level::Medium => 1.0,
+        Level::High => 2.0,
+    };
+    level * ENGINE_LEVEL_STEP + score.map_or(0.0, f64::ln)
+}
+
+/// The distance between levels in [`engine_rank`].
+const ENGINE_LEVEL_STEP: f64 = 2_000.0;
+
 /// Scores a sign-in log attempt by attempt, each before learning from it (as a live service
-/// would), with the bounded model, the exact model and the new-IP baseline, then reports how well
-/// each told owners from attackers. Only the owners' successful sign-ins are learned (a blocked
-/// attacker is not); attempts on accounts without history are counted, not scored (every scorer
-/// challenges them).
+/// would), with the bounded model, the exact model, the new-IP baseline and a whole [`Engine`],
+/// then reports how well each told owners from attackers. Only the owners' successful sign-ins
+/// are learned (a blocked attacker is not, and the engine does not learn an owner's sign-in it
+/// would have blocked); attempts on accounts without history are counted, not scored (every
+/// scorer challenges them).
 ///
 /// Memory grows with the log (the exact model and the baseline are unbounded, and every score is
 /// kept): an evaluation tool, not a production path.
@@ -60,6 +89,8 @@ pub struct Replay {
     /// The baseline's memory: each account's addresses, counted as the models count them
     /// (canonical, IPv6 by its /64), as the bounded model's keyed hashes.
     addresses: HashMap<i64, HashSet<u64>>,
+    engine: Engine,
+    accounts: HashMap<i64, AccountRisk>,
     samples: Vec<Sample>,
     without_history: u64,
 }
@@ -74,14 +105,20 @@ impl fmt::Debug for Replay {
 }
 
 impl Replay {
-    /// A replay whose bounded model hashes with `key`.
+    /// A replay whose bounded model hashes with `key`, evaluating `engine` — the host's
+    /// thresholds, network reputation and minimum versions — as [`Scorer::Engine`]. The
+    /// engine's population should be new: it learns the log. Its geolocation and user-agent
+    /// parser go unused: each row gives its own place and software ([`RbaRecord::geo`],
+    /// [`RbaRecord::software`]).
     #[must_use]
-    pub fn new(key: ModelKey) -> Self {
+    pub fn new(key: ModelKey, engine: Engine) -> Self {
         Self {
             population: Population::new(key),
             models: HashMap::new(),
             exact: History::new(),
             addresses: HashMap::new(),
+            engine,
+            accounts: HashMap::new(),
             samples: Vec::new(),
             without_history: 0,
         }
@@ -96,20 +133,35 @@ impl Replay {
         let address = hashed.address();
         let bounded = self.population.score(model, &hashed);
         let exact = self.exact.score(&user, &observation);
+        let account = self.accounts.entry(record.user).or_default();
+        // The user agent in place of the device cookie the log lacks.
+        let device =
+            DeviceDigest::from_bytes(Sha256::digest(record.user_agent.as_str().as_bytes()).into());
+        let attempt = Attempt::new(record.at, record.ip, &record.user_agent).with_device(device);
+        let checked = self
+            .engine
+            .check_with(account, &attempt, record.geo(), &record.software());
         match (bounded, exact) {
             (Some(bounded), Some(exact)) => {
                 let new_ip = self
                     .addresses
                     .get(&record.user)
                     .is_none_or(|seen| !seen.contains(&address));
+                let verdict = &checked.assessment;
                 self.samples.push(Sample {
                     attacker,
-                    scores: [bounded.ln(), exact.ln(), f64::from(u8::from(new_ip))],
+                    scores: [
+                        bounded.ln(),
+                        exact.ln(),
+                        f64::from(u8::from(new_ip)),
+                        engine_rank(verdict.level, verdict.score),
+                    ],
                 });
             }
             _ => self.without_history += 1,
         }
         if record.success && attacker.is_none() {
+            self.engine.learn(account, checked);
             self.population.learn(model, &hashed, record.at);
             self.exact.learn(&user, &observation);
             self.addresses
@@ -137,10 +189,17 @@ impl Replay {
                     .map(score)
                     .collect();
                 legit.sort_by(|a, b| b.total_cmp(a));
-                // The models challenge from a score of 1 (ln 0) up, the baseline new addresses.
+                // The models challenge from a score of 1 (ln 0) up and refuse from 10, the baseline
+                // challenges new addresses and refuses none, the engine acts on its level.
                 let challenge = |s: f64| match scorer {
                     Scorer::NewIp => s >= 1.0,
                     Scorer::Bounded | Scorer::Exact => s >= 0.0,
+                    Scorer::Engine => s >= ENGINE_LEVEL_STEP / 2.0,
+                };
+                let block = |s: f64| match scorer {
+                    Scorer::NewIp => false,
+                    Scorer::Bounded | Scorer::Exact => s >= DEFAULT_HIGH_SCORE.ln(),
+                    Scorer::Engine => s >= 1.5 * ENGINE_LEVEL_STEP,
                 };
                 let kinds = kinds
                     .iter()
@@ -158,12 +217,14 @@ impl Replay {
                             tpr_at_0_1_fpr: tpr_at(&legit, &attacks, 0.001),
                             tpr_at_1_fpr: tpr_at(&legit, &attacks, 0.01),
                             challenged: share(&attacks, challenge),
+                            blocked: share(&attacks, block),
                         }
                     })
                     .collect();
                 ScorerReport {
                     scorer,
                     legit_challenged: share(&legit, challenge),
+                    legit_blocked: share(&legit, block),
                     kinds,
                 }
             })
@@ -237,8 +298,11 @@ pub struct KindMetrics {
     pub tpr_at_0_1_fpr: f64,
     /// Attacks caught when at most 1% of owners' sign-ins are challenged.
     pub tpr_at_1_fpr: f64,
-    /// Attacks challenged at the default threshold (score ≥ 1; for the baseline, a new address).
+    /// Attacks challenged or refused at the default thresholds (score ≥ 1; for the baseline, a
+    /// new address; for the engine, Medium or High).
     pub challenged: f64,
+    /// Attacks refused (as [`ScorerReport::legit_blocked`] counts owners').
+    pub blocked: f64,
 }
 
 /// How one scorer did.
@@ -247,8 +311,12 @@ pub struct KindMetrics {
 pub struct ScorerReport {
     /// The scorer.
     pub scorer: Scorer,
-    /// The share of owners' sign-ins challenged at the default threshold.
+    /// The share of owners' sign-ins challenged or refused at the default thresholds (for the
+    /// engine, at its own).
     pub legit_challenged: f64,
+    /// The share of owners' sign-ins refused: the models' score of at least 10
+    /// ([`DEFAULT_HIGH_SCORE`]), the engine's [`Level::High`]; the baseline refuses none.
+    pub legit_blocked: f64,
     /// Per attacker kind.
     pub kinds: Vec<KindMetrics>,
 }
@@ -290,22 +358,24 @@ impl fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "| scorer | owners challenged | attacker | attempts | ROC AUC | TPR @ 0.1% FPR | TPR @ 1% FPR | challenged |"
+            "| scorer | owners challenged | owners blocked | attacker | attempts | ROC AUC | TPR @ 0.1% FPR | TPR @ 1% FPR | challenged | blocked |"
         )?;
-        writeln!(f, "|---|---:|---|---:|---:|---:|---:|---:|")?;
+        writeln!(f, "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")?;
         for s in &self.scorers {
             for k in &s.kinds {
                 writeln!(
                     f,
-                    "| {} | {:.2}% | {} | {} | {:.4} | {:.1}% | {:.1}% | {:.1}% |",
+                    "| {} | {:.2}% | {:.2}% | {} | {} | {:.4} | {:.1}% | {:.1}% | {:.1}% | {:.1}% |",
                     s.scorer.name(),
                     100.0 * s.legit_challenged,
+                    100.0 * s.legit_blocked,
                     k.kind.name(),
                     k.attempts,
                     k.auc,
                     100.0 * k.tpr_at_0_1_fpr,
                     100.0 * k.tpr_at_1_fpr,
                     100.0 * k.challenged,
+                    100.0 * k.blocked,
                 )?;
             }
         }

@@ -8,7 +8,8 @@ use std::net::IpAddr;
 
 use acctsec_core::{Timestamp, UserAgent};
 
-use crate::geo::CountryCode;
+use crate::geo::{CountryCode, Geo};
+use crate::software::{Software, Version};
 use crate::{Error, Result};
 
 /// The longest line read, bytes; a longer row is reported and skipped.
@@ -90,6 +91,35 @@ impl fmt::Debug for RbaRecord {
 }
 
 impl RbaRecord {
+    /// The place the row gives: its country and network (the data set has no coordinates).
+    #[must_use]
+    pub const fn geo(&self) -> Geo {
+        Geo {
+            country: self.country,
+            asn: self.asn,
+            location: None,
+        }
+    }
+
+    /// The browser and system the row names, as a parser would give them: `Chrome 120.0.6099`
+    /// is `Chrome` version `120`. A name whose last word is not a version (`Linux`, `Other`) is
+    /// all family.
+    #[must_use]
+    pub fn software(&self) -> Software {
+        let version = |text: &Option<String>| {
+            text.as_deref().map(|text| match text.rsplit_once(' ') {
+                Some((family, version)) if version.starts_with(|c: char| c.is_ascii_digit()) => {
+                    Version::new(family, version.split('.').next())
+                }
+                _ => Version::new(text, None),
+            })
+        };
+        Software {
+            browser: version(&self.browser),
+            os: version(&self.os),
+        }
+    }
+
     /// Writes the record as one CSV line of the data set's schema, line break included; `-`
     /// stands for unknown values, as in the data set (so a text value of `-` or empty reads back
     /// as unknown).
@@ -421,5 +451,38 @@ mod tests {
         );
         split_fields("", &mut out).unwrap();
         assert_eq!(out, [""]);
+    }
+
+    #[test]
+    fn a_row_gives_its_place_and_software_as_the_engine_takes_them() {
+        let text = include_str!("../../../testdata/rba-login-sample.csv");
+        let rows: Vec<RbaRecord> = RbaReader::new(text.as_bytes())
+            .unwrap()
+            .take(2)
+            .collect::<Result<_>>()
+            .unwrap();
+        let [ios, android] = rows.as_slice() else {
+            panic!("two rows")
+        };
+        let geo = ios.geo();
+        assert_eq!(geo.country, Some(CountryCode::new("NO").unwrap()));
+        assert_eq!((geo.asn, geo.location), (Some(29_695), None));
+        // "Firefox 20.0.0.1618" on "iOS 13.4"; "Chrome Mobile 46.0.2490" on "Android 4.1".
+        let software = ios.software();
+        assert_eq!(software.browser, Some(Version::new("Firefox", Some("20"))));
+        assert_eq!(software.os, Some(Version::new("iOS", Some("13"))));
+        let software = android.software();
+        assert_eq!(
+            software.browser,
+            Some(Version::new("Chrome Mobile", Some("46")))
+        );
+        assert_eq!(software.os, Some(Version::new("Android", Some("4"))));
+        // A name without a version is all family; an unknown one is none.
+        let mut other = ios.clone();
+        other.browser = Some("Mac OS X".to_owned());
+        other.os = None;
+        let software = other.software();
+        assert_eq!(software.browser, Some(Version::new("Mac OS X", None)));
+        assert_eq!(software.os, None);
     }
 }

@@ -138,6 +138,46 @@ fn the_owner_at_home_is_let_in_quietly() {
 }
 
 #[test]
+fn a_place_and_software_the_host_already_knows_replace_the_engine_s_lookups() {
+    let (engine, state, laptop) = trained();
+    let ua = UserAgent::new(FIREFOX);
+    let at = Timestamp::from_unix_secs(30 * 86_400 + 9 * 3_600);
+    let attempt = Attempt::new(at, ip(HOME), &ua).with_device(laptop);
+    // The engine's own table puts HOME in Norway; a CDN's header says Brazil.
+    let mut brazil = Geo::default();
+    brazil.country = CountryCode::new("BR").ok();
+    brazil.asn = Some(64_513);
+    let software = acctsec_risk::Software::default();
+    let told = engine.check_with(&state, &attempt, brazil, &software);
+    assert!(
+        codes(&told.assessment).contains(&"new_country"),
+        "{:?}",
+        told.assessment.reasons
+    );
+    // Given what the lookups would give, it is the same verdict as `check`.
+    let looked_up = engine.check(&state, &attempt).assessment;
+    let mut norway = Geo::default();
+    norway.country = CountryCode::new("NO").ok();
+    norway.asn = Some(64_500);
+    norway.location = Location::new(59.91, 10.75, 20.0).ok();
+    #[cfg(feature = "ua-parser")]
+    let software = {
+        use acctsec_risk::UserAgentParser;
+        let rules = include_str!("../../../testdata/uap-core-regexes.json");
+        acctsec_risk::UapParser::new(serde_json::from_str(rules).unwrap())
+            .unwrap()
+            .parse(&ua)
+    };
+    assert_eq!(
+        engine
+            .check_with(&state, &attempt, norway, &software)
+            .assessment,
+        looked_up
+    );
+    assert_eq!(looked_up.level, Level::Low);
+}
+
+#[test]
 fn a_stranger_with_the_password_is_blocked_and_told_why() {
     let (engine, state, _) = trained();
     let ua = UserAgent::new(OLD_CHROME);
