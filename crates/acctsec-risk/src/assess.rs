@@ -4,7 +4,7 @@
 use crate::geo::CountryCode;
 use crate::model::RiskScore;
 use crate::software::Version;
-use crate::travel::ImpossibleTravel;
+use crate::travel::{ImpossibleTravel, TravelLimits};
 use crate::{Error, Result};
 
 /// How risky a sign-in looks.
@@ -157,6 +157,7 @@ pub struct Thresholds {
     account_failures: u64,
     medium_source_accounts: u64,
     high_source_accounts: u64,
+    travel: TravelLimits,
     audit_only: bool,
 }
 
@@ -171,6 +172,7 @@ impl Default for Thresholds {
             account_failures: DEFAULT_ACCOUNT_FAILURES,
             medium_source_accounts: DEFAULT_MEDIUM_SOURCE_ACCOUNTS,
             high_source_accounts: DEFAULT_HIGH_SOURCE_ACCOUNTS,
+            travel: TravelLimits::DEFAULT,
             audit_only: false,
         }
     }
@@ -180,6 +182,12 @@ impl Thresholds {
     /// Starts from the defaults.
     pub fn builder() -> ThresholdsBuilder {
         ThresholdsBuilder(Self::default())
+    }
+
+    /// When a move between sign-ins is impossible travel.
+    #[must_use]
+    pub const fn travel(&self) -> TravelLimits {
+        self.travel
     }
 }
 
@@ -211,6 +219,13 @@ impl ThresholdsBuilder {
     /// The accounts a source failed on where Medium and High begin (defaults 5, 20).
     pub fn with_source_accounts(mut self, medium: u64, high: u64) -> Self {
         (self.0.medium_source_accounts, self.0.high_source_accounts) = (medium, high);
+        self
+    }
+
+    /// When a move between sign-ins is impossible travel (default [`TravelLimits::DEFAULT`]:
+    /// 805 km/h, moves of 100 km or more).
+    pub fn with_travel(mut self, travel: TravelLimits) -> Self {
+        self.0.travel = travel;
         self
     }
 
@@ -499,8 +514,7 @@ mod tests {
             Timestamp::from_unix_secs(0),
             &Location::new(-22.91, -43.17, 5.0).unwrap(),
             Timestamp::from_unix_secs(2 * 3600),
-            805.0,
-            100.0,
+            &t.travel(),
         );
         let a = assess(
             &Signals {

@@ -284,6 +284,7 @@ impl Engine {
             attempt.device.as_ref(),
             geo.location.as_ref(),
             attempt.at,
+            &self.thresholds.travel(),
         );
         signals.score = self.population.score(&state.model, &hashed);
         signals.unusual_hour = state.model.unusual_hour(attempt.at);

@@ -43,7 +43,8 @@ pub use simulate::{
 pub use software::UapParser;
 pub use software::{MAX_FAMILY_BYTES, MinimumVersions, Software, UserAgentParser, Version};
 pub use travel::{
-    DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_KM, ImpossibleTravel, impossible_travel,
+    DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_KM, ImpossibleTravel, TravelLimits,
+    impossible_travel,
 };
 
 /// Result alias of this crate.

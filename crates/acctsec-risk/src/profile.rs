@@ -8,7 +8,7 @@ use crate::assess::Signals;
 use crate::bytes::Reader;
 use crate::compact::window_start;
 use crate::geo::{CountryCode, Location};
-use crate::travel::{DEFAULT_MAX_SPEED_KMH, DEFAULT_MIN_DISTANCE_KM, impossible_travel};
+use crate::travel::{TravelLimits, impossible_travel};
 use crate::{Error, Result};
 
 /// The most countries a profile remembers; the least recently seen is forgotten first.
@@ -49,13 +49,14 @@ struct Located {
 ///
 /// ```
 /// use acctsec_core::{DeviceDigest, DeviceId, Timestamp, UserId};
-/// use acctsec_risk::{CountryCode, Profile};
+/// use acctsec_risk::{CountryCode, Profile, TravelLimits};
 ///
 /// let mut profile = Profile::new();
 /// let cookie = DeviceId::new("d-7f3a9c1e5b2d4f60")?;
 /// let laptop = DeviceDigest::of(&UserId::from(7_u64), &cookie);
 /// profile.learn(Some(CountryCode::new("NO")?), Some(&laptop), None, Timestamp::from_unix_secs(0));
-/// let signals = profile.signals(Some(CountryCode::new("BR")?), Some(&laptop), None, Timestamp::from_unix_secs(60));
+/// let now = Timestamp::from_unix_secs(60);
+/// let signals = profile.signals(Some(CountryCode::new("BR")?), Some(&laptop), None, now, &TravelLimits::DEFAULT);
 /// assert_eq!(signals.new_country.map(|c| c.to_string()).as_deref(), Some("BR"));
 /// assert!(!signals.new_device);
 /// assert_eq!(Profile::from_data(&profile.to_data()?)?, profile);
@@ -96,8 +97,10 @@ impl Profile {
 
     /// The signals an attempt raises against what the account has done before: a new country,
     /// a new device (or none presented), impossible travel since the last sign-in with a known
-    /// place (Okta's 805 km/h, ignoring moves under 100 km). Only what was seen within the age
-    /// window before `now` ([`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS), as the model) vouches for an attempt. An
+    /// place beyond the `travel` limits (by default Okta's 805 km/h, ignoring moves under
+    /// 100 km). Only what was seen within the age window before `now`
+    /// ([`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS), as the model) vouches for an
+    /// attempt. An
     /// account with no successful sign-ins yet raises none of them: its model score is `None`,
     /// which `assess` treats as no history. Score and failures are the caller's to add.
     #[must_use]
@@ -107,6 +110,7 @@ impl Profile {
         device: Option<&DeviceDigest>,
         location: Option<&Location>,
         now: Timestamp,
+        travel: &TravelLimits,
     ) -> Signals {
         let mut signals = Signals::default();
         if self.successes == 0 {
@@ -128,14 +132,8 @@ impl Profile {
         });
         let last_located = self.last_located.filter(|last| live(last.at));
         if let (Some(last), Some(here)) = (&last_located, location) {
-            signals.impossible_travel = impossible_travel(
-                &last.location,
-                last.at,
-                here,
-                now,
-                DEFAULT_MAX_SPEED_KMH,
-                DEFAULT_MIN_DISTANCE_KM,
-            );
+            signals.impossible_travel =
+                impossible_travel(&last.location, last.at, here, now, travel);
         }
         signals
     }
@@ -356,11 +354,23 @@ mod tests {
         let oslo = Location::new(59.91, 10.75, 5.0).unwrap();
         // Nothing to compare with yet.
         assert_eq!(
-            p.signals(Some(cc("NO")), Some(&laptop), Some(&oslo), t(0)),
+            p.signals(
+                Some(cc("NO")),
+                Some(&laptop),
+                Some(&oslo),
+                t(0),
+                &TravelLimits::DEFAULT
+            ),
             Signals::default()
         );
         p.learn(Some(cc("NO")), Some(&laptop), Some(oslo), t(0));
-        let same = p.signals(Some(cc("NO")), Some(&laptop), Some(&oslo), t(60));
+        let same = p.signals(
+            Some(cc("NO")),
+            Some(&laptop),
+            Some(&oslo),
+            t(60),
+            &TravelLimits::DEFAULT,
+        );
         assert_eq!(
             (same.new_country, same.new_device, same.impossible_travel),
             (None, false, None)
@@ -371,6 +381,7 @@ mod tests {
             Some(&device("phone-9")),
             Some(&rio),
             t(3600),
+            &TravelLimits::DEFAULT,
         );
         assert_eq!(away.new_country, Some(cc("BR")));
         assert!(away.new_device);
@@ -379,13 +390,22 @@ mod tests {
                 .is_some_and(|i| i.distance_km > 10_000.0)
         );
         // No device presented counts as a new one.
-        assert!(p.signals(Some(cc("NO")), None, None, t(60)).new_device);
+        assert!(
+            p.signals(Some(cc("NO")), None, None, t(60), &TravelLimits::DEFAULT)
+                .new_device
+        );
         // A later sign-in without a place keeps the last known place for the travel check.
         p.learn(Some(cc("NO")), Some(&laptop), None, t(120));
         assert!(
-            p.signals(None, Some(&laptop), Some(&rio), t(3600))
-                .impossible_travel
-                .is_some()
+            p.signals(
+                None,
+                Some(&laptop),
+                Some(&rio),
+                t(3600),
+                &TravelLimits::DEFAULT
+            )
+            .impossible_travel
+            .is_some()
         );
         assert_eq!(p.successes(), 2);
     }
@@ -408,24 +428,24 @@ mod tests {
         p.learn(Some(cc(&codes[16])), None, None, t(200));
         // AP (seen at 85) went; AA (seen at 100, but first inserted) stayed.
         assert!(
-            p.signals(Some(cc("AP")), None, None, t(300))
+            p.signals(Some(cc("AP")), None, None, t(300), &TravelLimits::DEFAULT)
                 .new_country
                 .is_some()
         );
         assert!(
-            p.signals(Some(cc("AA")), None, None, t(300))
+            p.signals(Some(cc("AA")), None, None, t(300), &TravelLimits::DEFAULT)
                 .new_country
                 .is_none()
         );
         assert!(
-            p.signals(Some(cc("AQ")), None, None, t(300))
+            p.signals(Some(cc("AQ")), None, None, t(300), &TravelLimits::DEFAULT)
                 .new_country
                 .is_none()
         );
         // A late country older than everything kept is not kept.
         p.learn(Some(cc("ZZ")), None, None, t(1));
         assert!(
-            p.signals(Some(cc("ZZ")), None, None, t(300))
+            p.signals(Some(cc("ZZ")), None, None, t(300), &TravelLimits::DEFAULT)
                 .new_country
                 .is_some()
         );
@@ -436,12 +456,24 @@ mod tests {
         }
         assert_eq!(p.devices.len(), MAX_PROFILE_DEVICES);
         assert!(
-            p.signals(None, Some(&device("dev-3")), None, t(2000))
-                .new_device
+            p.signals(
+                None,
+                Some(&device("dev-3")),
+                None,
+                t(2000),
+                &TravelLimits::DEFAULT
+            )
+            .new_device
         );
         assert!(
-            !p.signals(None, Some(&device("dev-4")), None, t(2000))
-                .new_device
+            !p.signals(
+                None,
+                Some(&device("dev-4")),
+                None,
+                t(2000),
+                &TravelLimits::DEFAULT
+            )
+            .new_device
         );
     }
 
@@ -456,26 +488,38 @@ mod tests {
         p.learn(Some(cc("SE")), Some(&device("new")), None, t(1000));
         p.forget_before(t(500));
         assert!(
-            p.signals(Some(cc("NO")), None, None, t(2000))
+            p.signals(Some(cc("NO")), None, None, t(2000), &TravelLimits::DEFAULT)
                 .new_country
                 .is_some()
         );
         assert!(
-            p.signals(Some(cc("SE")), None, None, t(2000))
+            p.signals(Some(cc("SE")), None, None, t(2000), &TravelLimits::DEFAULT)
                 .new_country
                 .is_none()
         );
         assert!(
-            p.signals(None, Some(&device("old")), None, t(2000))
-                .new_device
+            p.signals(
+                None,
+                Some(&device("old")),
+                None,
+                t(2000),
+                &TravelLimits::DEFAULT
+            )
+            .new_device
         );
         assert!(
-            !p.signals(None, Some(&device("new")), None, t(2000))
-                .new_device
+            !p.signals(
+                None,
+                Some(&device("new")),
+                None,
+                t(2000),
+                &TravelLimits::DEFAULT
+            )
+            .new_device
         );
         assert!(p.last_located.is_none(), "the old place is forgotten too");
         assert!(
-            p.signals(None, None, Some(&bergen), t(2000))
+            p.signals(None, None, Some(&bergen), t(2000), &TravelLimits::DEFAULT)
                 .impossible_travel
                 .is_none()
         );
@@ -492,7 +536,13 @@ mod tests {
         p.learn(Some(cc("NO")), Some(&device("a")), Some(oslo), day(0));
         p.learn(Some(cc("SE")), Some(&device("b")), None, day(100));
         // Day 180: everything is within the window.
-        let on_180 = p.signals(Some(cc("NO")), Some(&device("a")), Some(&rio), day(180));
+        let on_180 = p.signals(
+            Some(cc("NO")),
+            Some(&device("a")),
+            Some(&rio),
+            day(180),
+            &TravelLimits::DEFAULT,
+        );
         assert!(on_180.new_country.is_none() && !on_180.new_device);
         assert!(
             on_180.impossible_travel.is_none(),
@@ -500,9 +550,21 @@ mod tests {
         );
         // Day 190, nothing learned since (nothing forgotten either): device a, Norway and the
         // place in Oslo are older than the window and vouch for nothing; b and Sweden still do.
-        let a = p.signals(Some(cc("NO")), Some(&device("a")), None, day(190));
+        let a = p.signals(
+            Some(cc("NO")),
+            Some(&device("a")),
+            None,
+            day(190),
+            &TravelLimits::DEFAULT,
+        );
         assert_eq!((a.new_country, a.new_device), (Some(cc("NO")), true));
-        let b = p.signals(Some(cc("SE")), Some(&device("b")), None, day(190));
+        let b = p.signals(
+            Some(cc("SE")),
+            Some(&device("b")),
+            None,
+            day(190),
+            &TravelLimits::DEFAULT,
+        );
         assert_eq!((b.new_country, b.new_device), (None, false));
         assert!(
             p.last_located.is_some(),

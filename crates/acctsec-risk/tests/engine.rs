@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use acctsec_core::{DeviceDigest, DeviceId, Timestamp, UserAgent, UserId};
 use acctsec_risk::{
     AccountRisk, Action, Assessment, Attempt, CountryCode, Engine, Failures, Geo, GeoLookup, Level,
-    Location, ModelKey, Population, RangeReputation, SyntheticLog,
+    Location, ModelKey, Population, RangeReputation, SyntheticLog, Thresholds, TravelLimits,
 };
 
 /// The host's geolocation, as a table (a real host wires in its licensed database); the synthetic
@@ -43,6 +43,7 @@ impl GeoLookup for Table {
 
 const HOME: &str = "192.0.2.10";
 const TOR_EXIT: &str = "198.51.100.66";
+const BERGEN: &str = "192.0.2.77";
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 const OLD_CHROME: &str = "Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/79.0.3945.88 Safari/537.36";
@@ -60,6 +61,7 @@ fn engine() -> Engine {
     let geo = Table(HashMap::from([
         (ip(HOME), ("NO", 64_500, 59.91, 10.75)),
         (ip(TOR_EXIT), ("BR", 64_511, -22.91, -43.17)),
+        (ip(BERGEN), ("NO", 64_500, 60.39, 5.32)),
         (ip("203.0.113.9"), ("BR", 64_513, -22.91, -43.17)),
     ]));
     let reputation = RangeReputation::new(&format!("{TOR_EXIT}\n"), "").unwrap();
@@ -175,6 +177,32 @@ fn a_place_and_software_the_host_already_knows_replace_the_engine_s_lookups() {
         looked_up
     );
     assert_eq!(looked_up.level, Level::Low);
+}
+
+#[test]
+fn the_service_s_travel_limits_reach_the_rules() {
+    let (engine, state, laptop) = trained();
+    let ua = UserAgent::new(FIREFOX);
+    // Two hours after the last sign-in at home in Oslo, from Bergen, about 305 km away.
+    let at = Timestamp::from_unix_secs(29 * 86_400 + 10 * 3_600);
+    let attempt = Attempt::new(at, ip(BERGEN), &ua).with_device(laptop);
+    let default = engine.check(&state, &attempt).assessment;
+    assert!(
+        !codes(&default).contains(&"impossible_travel"),
+        "{default:?}"
+    );
+    let slow = Thresholds::builder()
+        .with_travel(TravelLimits::new(100.0, 100.0).unwrap())
+        .build()
+        .unwrap();
+    let engine = engine.with_thresholds(slow);
+    let strict = engine.check(&state, &attempt).assessment;
+    assert_eq!(
+        codes(&strict).first(),
+        Some(&"impossible_travel"),
+        "{strict:?}"
+    );
+    assert_eq!(strict.level, Level::High);
 }
 
 #[test]
