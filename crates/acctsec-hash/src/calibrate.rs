@@ -2,20 +2,26 @@
 
 use std::time::Duration;
 
-use crate::params::{Argon2Params, DEFAULT_M_KIB, DEFAULT_P};
+use crate::params::{Argon2Params, DEFAULT_P};
 use crate::{Error, Result};
 
 /// The most passes calibration will propose.
 pub const MAX_CALIBRATED_T: u32 = 32;
+/// The least memory calibration accepts, KiB: 7 MiB, the memory of OWASP's cheapest argon2id
+/// configuration (m = 7 MiB, t = 5). Below it, passes can't make up for the memory an attacker's
+/// hardware no longer needs.
+pub const MIN_CALIBRATED_M_KIB: u32 = 7_168;
 
-/// Finds argon2id parameters that use `memory_kib` and take at least `target` (and never less than
-/// OWASP's recommendation), timing candidates with `time` — a function the caller provides that
-/// hashes once with the given parameters and says how long it took (the library never reads a
-/// clock itself; see the `acctsec` command for one wired to the system clock).
+/// Finds argon2id parameters that fit in `memory_kib` and take at least `target` (and never less
+/// than OWASP's recommendation), timing candidates with `time` — a function the caller provides
+/// that hashes once with the given parameters and says how long it took (the library never reads
+/// a clock itself; the crate's `calibrate` example times the real hasher with the system clock).
 ///
-/// Memory comes first, as OWASP advises: all of `memory_kib` is used (at least the recommended
-/// 19456 KiB), one lane, and passes are added until the target is reached. The result is never
-/// cheaper than the defaults, whatever the target.
+/// Memory comes first, as OWASP advises: all of `memory_kib` is used, one lane, and passes are
+/// added until the target is reached. The result is never less work (memory × passes) than the
+/// defaults, whatever the target: a memory ceiling under the default 19456 KiB gets more passes
+/// (12 MiB: 4 passes; 7 MiB: 6). A ceiling over the hasher's memory ceiling
+/// ([`Ceilings::m_kib`](crate::Ceilings::m_kib), 256 MiB by default) needs that raised too.
 ///
 /// ```
 /// use acctsec_hash::{calibrate, Argon2Params};
@@ -31,17 +37,17 @@ pub const MAX_CALIBRATED_T: u32 = 32;
 ///
 /// # Errors
 ///
-/// [`Error::InvalidParameters`] if the target is zero or `memory_kib` is not a valid Argon2
-/// memory cost.
+/// [`Error::InvalidParameters`] if the target is zero or `memory_kib` is under
+/// [`MIN_CALIBRATED_M_KIB`].
 pub fn calibrate(
     target: Duration,
     memory_kib: u32,
     mut time: impl FnMut(Argon2Params) -> Duration,
 ) -> Result<Argon2Params> {
-    if target.is_zero() {
+    if target.is_zero() || memory_kib < MIN_CALIBRATED_M_KIB {
         return Err(Error::InvalidParameters);
     }
-    let m = memory_kib.max(DEFAULT_M_KIB);
+    let m = memory_kib;
     // Never cheaper than the defaults (which are above OWASP's floor, MIN_WORK_KIB).
     let floor_t = u32::try_from(Argon2Params::default().work_kib().div_ceil(u64::from(m)))
         .unwrap_or(u32::MAX);
@@ -67,7 +73,7 @@ pub fn calibrate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::{DEFAULT_T, MIN_WORK_KIB};
+    use crate::params::{DEFAULT_M_KIB, DEFAULT_T, MIN_WORK_KIB};
 
     fn linear(ns_per_kib_pass: u64) -> impl FnMut(Argon2Params) -> Duration {
         move |p| Duration::from_nanos(ns_per_kib_pass * p.work_kib())
@@ -83,7 +89,7 @@ mod tests {
     #[test]
     fn never_goes_below_the_recommendation() {
         // A target far below what the defaults cost still gives the defaults.
-        let p = calibrate(Duration::from_micros(1), 1024, linear(250)).unwrap();
+        let p = calibrate(Duration::from_micros(1), DEFAULT_M_KIB, linear(250)).unwrap();
         assert_eq!(
             (p.m_kib(), p.t(), p.p()),
             (DEFAULT_M_KIB, DEFAULT_T, DEFAULT_P)
@@ -95,6 +101,28 @@ mod tests {
         for m in [30_000, 36_000, 38_911] {
             let p = calibrate(Duration::from_micros(1), m, linear(250)).unwrap();
             assert!(p.work_kib() >= Argon2Params::default().work_kib(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn a_lower_memory_ceiling_is_kept_and_paid_for_in_passes() {
+        // 12 MiB: never over the ceiling; four passes (49,152 KiB-passes) where three would be
+        // less work than the defaults' 38,912.
+        let p = calibrate(Duration::from_micros(1), 12_288, linear(250)).unwrap();
+        assert_eq!((p.m_kib(), p.t(), p.p()), (12_288, 4, 1));
+        let p = calibrate(Duration::from_micros(1), MIN_CALIBRATED_M_KIB, linear(250)).unwrap();
+        assert_eq!((p.m_kib(), p.t()), (MIN_CALIBRATED_M_KIB, 6));
+        // The target still rules when it asks for more: 12 MiB at 0.25 µs per KiB-pass is
+        // 3.072 ms a pass, so 20 ms takes 7 passes.
+        let p = calibrate(Duration::from_millis(20), 12_288, linear(250)).unwrap();
+        assert_eq!((p.m_kib(), p.t()), (12_288, 7));
+        // Under 7 MiB no number of passes is enough.
+        for m in [0, 8, 1024, MIN_CALIBRATED_M_KIB - 1] {
+            assert_eq!(
+                calibrate(Duration::from_millis(20), m, linear(250)),
+                Err(Error::InvalidParameters),
+                "{m}"
+            );
         }
     }
 

@@ -9,7 +9,7 @@ mod pepper;
 #[cfg(feature = "tokio")]
 mod pool;
 
-pub use calibrate::{MAX_CALIBRATED_T, calibrate};
+pub use calibrate::{MAX_CALIBRATED_T, MIN_CALIBRATED_M_KIB, calibrate};
 pub use hasher::{Hasher, HasherBuilder, MAX_PASSWORD_BYTES, MemoryStats, RehashReason, Verified};
 pub use legacy::BCRYPT_MAX_PASSWORD_BYTES;
 pub use params::{
