@@ -10,6 +10,14 @@ use crate::{Error, Result};
 pub(crate) const STORABLE_MILLIS: std::ops::RangeInclusive<i64> =
     -62_167_219_200_000..=253_402_300_799_999;
 
+/// `at`, moved into [`STORABLE_MILLIS`] if outside it, so whatever is learned can be stored.
+pub(crate) fn storable(at: Timestamp) -> Timestamp {
+    Timestamp::from_unix_millis(
+        at.as_unix_millis()
+            .clamp(*STORABLE_MILLIS.start(), *STORABLE_MILLIS.end()),
+    )
+}
+
 /// Reads little-endian fields from the front of a stored form.
 pub(crate) struct Reader<'a> {
     rest: &'a [u8],

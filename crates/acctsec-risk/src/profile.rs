@@ -5,7 +5,7 @@ use acctsec_core::store::ProfileData;
 use acctsec_core::{DeviceDigest, Timestamp};
 
 use crate::assess::Signals;
-use crate::bytes::Reader;
+use crate::bytes::{Reader, storable};
 use crate::compact::window_start;
 use crate::geo::{CountryCode, Location};
 use crate::travel::{TravelLimits, impossible_travel};
@@ -141,7 +141,8 @@ impl Profile {
     /// Learns a successful sign-in, after forgetting what was last seen before the age window
     /// ending at `at` ([`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS), as the model). Sign-ins may arrive out of
     /// order: an entry keeps its latest time, and a late one never pushes out something seen
-    /// more recently.
+    /// more recently. A time outside the years 0000–9999 (which no stored profile holds) is
+    /// learned as the nearest within them.
     pub fn learn(
         &mut self,
         country: Option<CountryCode>,
@@ -149,6 +150,9 @@ impl Profile {
         location: Option<Location>,
         at: Timestamp,
     ) {
+        // A time no stored profile may hold (a broken clock) is learned as the nearest one that
+        // it may, as the model keeps the nearest day: the profile stays storable.
+        let at = storable(at);
         self.forget_before(window_start(at));
         self.successes = self.successes.saturating_add(1);
         if let Some(code) = country {
@@ -592,6 +596,23 @@ mod tests {
         }
         bytes[time..time + 8].copy_from_slice(&253_402_300_799_999_i64.to_le_bytes());
         assert!(Profile::from_data(&ProfileData::new(bytes).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn a_sign_in_at_any_time_leaves_a_profile_that_stores() {
+        for millis in [i64::MIN, -62_167_219_200_001, 253_402_300_800_000, i64::MAX] {
+            let mut p = profile();
+            let oslo = Location::new(59.91, 10.75, 5.0).unwrap();
+            p.learn(
+                Some(cc("NO")),
+                Some(&device("a")),
+                Some(oslo),
+                Timestamp::from_unix_millis(millis),
+            );
+            let stored = p.to_data().unwrap();
+            assert_eq!(Profile::from_data(&stored).unwrap(), p, "{millis}");
+            assert_eq!(p.countries.len(), 1);
+        }
     }
 
     #[test]

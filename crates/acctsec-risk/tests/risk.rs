@@ -5,12 +5,12 @@
 
 use std::io::{Cursor, Read};
 
-use acctsec_core::Timestamp;
-use acctsec_core::UserId;
+use acctsec_core::{DeviceDigest, Timestamp, UserAgent, UserId};
 use acctsec_risk::{
-    CountryCode, Error, Geo, History, Location, MAX_POPULATION_LOGINS_PER_USER,
-    MAX_PROFILE_ENCODED_BYTES, MAX_RBA_LINE_BYTES, MAX_USER_MODEL_ENCODED_BYTES, ModelKey,
-    Observation, Population, Profile, RBA_COLUMNS, RbaReader, RbaRecord, UserModel,
+    AccountRisk, Action, Attempt, CountryCode, Engine, Error, Failures, Geo, History, Level,
+    Location, MAX_POPULATION_LOGINS_PER_USER, MAX_PROFILE_ENCODED_BYTES, MAX_RBA_LINE_BYTES,
+    MAX_USER_MODEL_ENCODED_BYTES, ModelKey, Observation, Population, Profile, RBA_COLUMNS,
+    RbaReader, RbaRecord, Thresholds, UserModel,
 };
 use proptest::prelude::*;
 
@@ -194,6 +194,7 @@ proptest! {
         attempt in prop::collection::vec(".{0,600}", 7),
         who in 0_usize..6,
         widths in (8_u32..12, 8_u32..12),
+        at in any::<i64>(),
     ) {
         let mut population = Population::with_widths(ModelKey::new([5; 16]), widths.0, widths.1).unwrap();
         let mut models = vec![UserModel::default(); 6];
@@ -217,6 +218,59 @@ proptest! {
             let stored = UserModel::from_bytes(&model.to_bytes()).unwrap();
             prop_assert_eq!(population.score(&stored, &hashed), first);
         }
+        // At a time (any: the hour term and the age window apply), likewise; only a model with
+        // sign-ins has any within the window.
+        let timed = hashed.at(Timestamp::from_unix_millis(at));
+        let then = population.score(model, &timed);
+        if let Some(score) = then {
+            prop_assert!(first.is_some());
+            prop_assert!(score.ln().is_finite() && score.value() > 0.0, "{:?}", score);
+            prop_assert_eq!(population.score(model, &timed), then);
+        }
+    }
+
+    /// The whole engine, on any address, user agent, time, cookie and counters, against an
+    /// account that learned any sign-ins: a verdict whose action follows its level, and the
+    /// same verdict twice.
+    #[test]
+    fn the_engine_gives_a_consistent_verdict_for_any_attempt(
+        logins in prop::collection::vec((any::<[u8; 4]>(), ".{0,40}", any::<i64>(), any::<bool>()), 0..30),
+        attempt in (any::<[u8; 16]>(), ".{0,600}", any::<i64>(), any::<Option<u8>>(), any::<(u64, u64, u64)>()),
+        audit in any::<bool>(),
+    ) {
+        let thresholds = Thresholds::builder().with_audit_only(audit).build().unwrap();
+        let mut engine = Engine::new(Population::with_widths(ModelKey::new([6; 16]), 8, 8).unwrap())
+            .with_thresholds(thresholds);
+        let mut state = AccountRisk::new();
+        let device = |n: u8| DeviceDigest::from_bytes([n; 32]);
+        for (ip, ua, at, cookie) in &logins {
+            let ua = UserAgent::new(ua);
+            let mut a = Attempt::new(Timestamp::from_unix_millis(*at), std::net::IpAddr::from(*ip), &ua);
+            if *cookie {
+                a = a.with_device(device(1));
+            }
+            let checked = engine.check(&state, &a);
+            engine.learn(&mut state, checked);
+        }
+        let (ip, ua, at, cookie, (this_source, account, sources)) = attempt;
+        let ua = UserAgent::new(&ua);
+        let mut a = Attempt::new(Timestamp::from_unix_millis(at), std::net::IpAddr::from(ip), &ua)
+            .with_failures(Failures::new(this_source, account, sources));
+        if let Some(n) = cookie {
+            a = a.with_device(device(n));
+        }
+        let verdict = engine.check(&state, &a).assessment;
+        prop_assert!(verdict.score.is_none_or(|s| s.is_finite() && s > 0.0), "{:?}", verdict.score);
+        let expected = match (audit, verdict.level) {
+            (true, _) | (false, Level::Low) => Action::Allow,
+            (false, Level::Medium) => Action::Challenge,
+            (false, Level::High) => Action::Block,
+        };
+        prop_assert_eq!(verdict.action, expected);
+        prop_assert_eq!(verdict.level == Level::Low, verdict.reasons.is_empty());
+        prop_assert_eq!(&engine.check(&state, &a).assessment, &verdict);
+        let stored = AccountRisk::from_data(&state.to_data().unwrap()).unwrap();
+        prop_assert_eq!(&engine.check(&stored, &a).assessment, &verdict);
     }
 }
 
