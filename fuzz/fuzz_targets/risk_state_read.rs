@@ -1,22 +1,25 @@
-//! Stored risk state: any bytes read as a user model, a profile or an account's whole state, or
-//! as an error, without panicking; whatever reads writes back byte for byte, and a model that
-//! reads can be scored and can learn, at any time, and still write back what it reads.
+//! Stored risk state: any bytes read as a user model, a profile, an account's whole state or a
+//! population, or as an error, without panicking; whatever reads writes back byte for byte, and a model or a
+//! profile that reads can be scored and can learn, at any time, and still write back what it
+//! reads.
 #![no_main]
 
 use acctsec_core::Timestamp;
 use acctsec_core::store::ProfileData;
-use acctsec_risk::{AccountRisk, ModelKey, Population, Profile, UserModel};
+use acctsec_risk::{
+    AccountRisk, CountryCode, ModelKey, Population, Profile, TravelLimits, UserModel,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    // The time of the attempt, from the input's first bytes: any instant at all.
+    let mut first = [0_u8; 8];
+    for (f, d) in first.iter_mut().zip(data) {
+        *f = *d;
+    }
+    let at = Timestamp::from_unix_millis(i64::from_le_bytes(first));
     if let Ok(mut model) = UserModel::from_bytes(data) {
         assert_eq!(model.to_bytes(), data);
-        // The time of the attempt, from the input's first bytes: any instant at all.
-        let mut first = [0_u8; 8];
-        for (f, d) in first.iter_mut().zip(data) {
-            *f = *d;
-        }
-        let at = Timestamp::from_unix_millis(i64::from_le_bytes(first));
         let mut population = Population::with_widths(ModelKey::new([0; 16]), 8, 8).unwrap();
         let hashed = population
             .hash(["a", "b", "c"], ["d", "e", "f", "g"])
@@ -30,9 +33,16 @@ fuzz_target!(|data: &[u8]| {
             Ok(&model)
         );
     }
+    if let Ok(population) = Population::from_bytes(ModelKey::new([0; 16]), data) {
+        assert_eq!(population.to_bytes(), data);
+    }
     if let Ok(stored) = ProfileData::new(data.to_vec()) {
-        if let Ok(profile) = Profile::from_data(&stored) {
+        if let Ok(mut profile) = Profile::from_data(&stored) {
             assert_eq!(profile.to_data().unwrap().as_bytes(), data);
+            let _ = profile.signals(None, None, None, at, &TravelLimits::DEFAULT);
+            profile.learn(CountryCode::new("NO").ok(), None, None, at);
+            let again = profile.to_data().unwrap();
+            assert_eq!(Profile::from_data(&again).as_ref(), Ok(&profile));
         }
         if let Ok(state) = AccountRisk::from_data(&stored) {
             assert_eq!(state.to_data().unwrap().as_bytes(), data);

@@ -42,6 +42,14 @@ impl ModelKey {
     pub const fn new(bytes: [u8; 16]) -> Self {
         Self(bytes)
     }
+
+    /// A value that tells whether a stored population was made with this key, and nothing else
+    /// of it: the keyed hash of a fixed label.
+    fn check(&self) -> u64 {
+        let mut h = SipHasher13::new_with_key(&self.0);
+        h.write(b"acctsec/risk/population-key-check");
+        h.finish()
+    }
 }
 
 impl Drop for ModelKey {
@@ -347,7 +355,108 @@ impl Population {
     pub fn memory_bytes(&self) -> usize {
         (self.first.cells.len() + self.rest.cells.len()) * size_of::<u32>()
     }
+
+    /// The population's stored form, to keep what it learned across restarts (an empty
+    /// population scores every value as never seen by anyone): a 43-byte header (format version,
+    /// sketch widths, a check value of the key, the totals), then every sketch cell as 4 bytes —
+    /// [`memory_bytes`](Self::memory_bytes) + 43, 4.25 MiB at the default widths. It holds
+    /// counts under keyed hashes: no address or user agent can be read from it, nor tested
+    /// against it, without the [`ModelKey`].
+    ///
+    /// ```
+    /// use acctsec_risk::{ModelKey, Population};
+    ///
+    /// let population = Population::with_widths(ModelKey::new([7; 16]), 10, 8)?;
+    /// let stored = population.to_bytes();
+    /// assert_eq!(stored.len(), 43 + population.memory_bytes());
+    /// let back = Population::from_bytes(ModelKey::new([7; 16]), &stored)?;
+    /// assert_eq!(back.to_bytes(), stored);
+    /// assert!(Population::from_bytes(ModelKey::new([8; 16]), &stored).is_err());
+    /// # Ok::<(), acctsec_risk::Error>(())
+    /// ```
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(POPULATION_HEADER_BYTES + self.memory_bytes());
+        out.push(POPULATION_VERSION);
+        for sketch in [&self.first, &self.rest] {
+            out.push(sketch.width.trailing_zeros() as u8);
+        }
+        out.extend_from_slice(&self.key.check().to_le_bytes());
+        for total in [
+            self.logins,
+            self.users,
+            self.distinct_below[0],
+            self.distinct_below[1],
+        ] {
+            out.extend_from_slice(&total.to_le_bytes());
+        }
+        for cell in self.first.cells.iter().chain(&self.rest.cells) {
+            out.extend_from_slice(&cell.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads a stored population made with `key`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for another format version, widths outside [`SKETCH_WIDTH_LOG2`], a
+    /// length that does not match them, a form made with another key (its hashes would match
+    /// nothing), or counts no sequence of sign-ins could have left (more users than sign-ins, a
+    /// cell or a distinct count above what the sign-ins could add).
+    pub fn from_bytes(key: ModelKey, bytes: &[u8]) -> Result<Self> {
+        let invalid = |why| Error::Invalid(POPULATION, why);
+        let mut r = Reader::open(bytes, POPULATION, usize::MAX, POPULATION_VERSION)?;
+        let (first_log2, rest_log2) = (u32::from(r.u8()?), u32::from(r.u8()?));
+        let mut population = Self::with_widths(key, first_log2, rest_log2)
+            .map_err(|_| invalid("bad sketch width"))?;
+        if r.u64()? != population.key.check() {
+            return Err(invalid("made with another key"));
+        }
+        let (logins, users) = (r.u64()?, r.u64()?);
+        let distinct_below = [r.u64()?, r.u64()?];
+        if users > logins {
+            return Err(invalid("more users than sign-ins"));
+        }
+        // Each sign-in adds one to at most one cell a row per value: two first-level values
+        // (address, full user agent), and two and three lower ones (ASN, country; browser,
+        // system, device type), each at most once new.
+        let lower = [Feature::Ip, Feature::UserAgent].map(|f| slots(f).len() as u64 - 1);
+        for (distinct, most) in distinct_below.iter().zip(lower) {
+            if *distinct > logins.saturating_mul(most) {
+                return Err(invalid("more distinct values than sign-ins"));
+            }
+        }
+        let adds = [2, lower.iter().sum::<u64>()];
+        for (sketch, most) in [&mut population.first, &mut population.rest]
+            .into_iter()
+            .zip(adds)
+        {
+            let cells = r.take(sketch.cells.len() * size_of::<u32>())?;
+            let most = logins.saturating_mul(most);
+            for (cell, stored) in sketch.cells.iter_mut().zip(cells.chunks_exact(4)) {
+                let mut le = [0; 4];
+                le.copy_from_slice(stored);
+                *cell = u32::from_le_bytes(le);
+                if u64::from(*cell) > most {
+                    return Err(invalid("a count above its sign-ins"));
+                }
+            }
+        }
+        r.finish()?;
+        population.logins = logins;
+        population.users = users;
+        population.distinct_below = distinct_below;
+        Ok(population)
+    }
 }
+
+/// The stored form's version of a [`Population`].
+const POPULATION_VERSION: u8 = 1;
+/// Version, two widths, the key's check value and four totals.
+const POPULATION_HEADER_BYTES: usize = 1 + 2 + 8 + 4 * 8;
+/// A stored population, in errors.
+const POPULATION: &str = "population";
 
 /// The most values a [`UserModel`] keeps per level: addresses, ASNs, countries; full user agents,
 /// browsers, systems, device types.

@@ -481,3 +481,92 @@ fn the_bounded_model_stays_within_its_bounds_after_a_million_sign_ins() {
         assert!(model.logins() > 100_000);
     }
 }
+
+/// A population learned from a synthetic log, kept and read back: the same scores, and
+/// anything that is not such a population (another key, another length, impossible counts)
+/// refused.
+#[test]
+fn a_population_is_stored_and_read_back_whole() {
+    let key = || ModelKey::new([8; 16]);
+    let log = acctsec_risk::SyntheticLog::new(4)
+        .users(200)
+        .days(30)
+        .attacks_per_kind(0)
+        .generate();
+    let mut population = Population::new(key());
+    let mut models = std::collections::HashMap::<i64, UserModel>::new();
+    let hash = |p: &Population, r: &RbaRecord| p.hash_observation(&Observation::from(r));
+    for r in log.iter().map(|l| &l.record).filter(|r| r.success) {
+        let hashed = hash(&population, r);
+        population.learn(models.entry(r.user).or_default(), &hashed, r.at);
+    }
+    let bytes = population.to_bytes();
+    assert_eq!(bytes.len(), 43 + population.memory_bytes());
+    assert_eq!(population.memory_bytes(), 4_456_448);
+    let back = Population::from_bytes(key(), &bytes).unwrap();
+    assert_eq!(
+        (back.logins(), back.users()),
+        (population.logins(), population.users())
+    );
+    assert!(population.users() > 150 && population.logins() > population.users());
+    let mut scored = 0;
+    for r in log.iter().map(|l| &l.record).step_by(7) {
+        let model = &models[&r.user];
+        let score = population.score(model, &hash(&population, r));
+        assert_eq!(back.score(model, &hash(&back, r)), score);
+        scored += usize::from(score.is_some());
+    }
+    assert!(scored > 100, "{scored}");
+    assert_eq!(back.to_bytes(), bytes);
+    assert_eq!(
+        Population::from_bytes(ModelKey::new([9; 16]), &bytes).unwrap_err(),
+        Error::Invalid("population", "made with another key")
+    );
+
+    // Small sketches, to break each part of the form.
+    let mut small = Population::with_widths(key(), 8, 9).unwrap();
+    let mut model = UserModel::default();
+    let hashed = small.hash(["192.0.2.1", "64500", "NO"], ["ua", "b", "o", "d"]);
+    for day in 0..3 {
+        small.learn(&mut model, &hashed, Timestamp::from_unix_secs(day * 86_400));
+    }
+    let good = small.to_bytes();
+    assert_eq!(good.len(), 43 + 4 * 4 * (256 + 512));
+    assert!(Population::from_bytes(key(), &good).is_ok());
+    let refused = |change: &dyn Fn(&mut Vec<u8>)| {
+        let mut bytes = good.clone();
+        change(&mut bytes);
+        match Population::from_bytes(key(), &bytes) {
+            Err(Error::Invalid("population", why)) => why,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(refused(&|b| b.truncate(b.len() - 1)), "truncated");
+    assert_eq!(refused(&|b| b.push(0)), "trailing bytes");
+    assert_eq!(refused(&|b| b.truncate(0)), "truncated");
+    assert_eq!(refused(&|b| b[0] = 2), "unknown format version");
+    assert_eq!(refused(&|b| b[1] = 7), "bad sketch width");
+    assert_eq!(refused(&|b| b[2] = 27), "bad sketch width");
+    // Widths that the stored cells do not fill.
+    assert_eq!(refused(&|b| b[2] = 8), "trailing bytes");
+    assert_eq!(refused(&|b| b[1] = 9), "truncated");
+    // Totals at 11..19 (sign-ins), 19..27 (users), 27..35 and 35..43 (distinct values).
+    assert_eq!(
+        refused(&|b| b[19..27].copy_from_slice(&4_u64.to_le_bytes())),
+        "more users than sign-ins"
+    );
+    assert_eq!(
+        refused(&|b| b[27..35].copy_from_slice(&7_u64.to_le_bytes())),
+        "more distinct values than sign-ins"
+    );
+    // One sign-in fewer than the cells record.
+    assert_eq!(
+        refused(&|b| b[11..19].copy_from_slice(&1_u64.to_le_bytes())),
+        "a count above its sign-ins"
+    );
+    let cell = 43 + 4 * 100;
+    assert_eq!(
+        refused(&|b| b[cell..cell + 4].copy_from_slice(&7_u32.to_le_bytes())),
+        "a count above its sign-ins"
+    );
+}
