@@ -14,7 +14,7 @@ pub enum Level {
     Low,
     /// Unusual: worth a second proof.
     Medium,
-    /// Very unusual or impossible: refuse.
+    /// Very unusual on a device the account does not know, or impossible: refuse.
     High,
 }
 
@@ -291,7 +291,9 @@ pub struct Assessment {
 }
 
 /// Turns signals into an assessment. The statistical score sets the starting level (an account
-/// without history, or an attempt new in every scored feature, starts at Medium); each rule can
+/// without history, or an attempt new in every scored feature, starts at Medium; a score from
+/// the High threshold up starts at High on a new device, at Medium on one the account knows, so
+/// an owner is challenged rather than locked out); each rule can
 /// only raise it: impossible travel to High; many failures from the source on this account, or a
 /// source failing on many accounts, to High if the score is at least Medium's, else to Medium
 /// (strangers share addresses, and must not get the owner locked out); a new country, an anonymising network, some failures, or many
@@ -317,9 +319,17 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
             "first sign-in to this account".to_owned(),
             &mut level,
         ),
-        // Scores are finite (the model makes no others); comparisons below are exact.
+        // Scores are finite (the model makes no others); comparisons below are exact. A device the
+        // account knows (its cookie) is evidence of the owner that statistics don't outweigh: a
+        // very unusual sign-in on it (travel, a new network, an updated browser) is challenged,
+        // not refused, so the owner can prove themselves and be learned instead of being refused
+        // again at every sign-in. Hard signals below still refuse.
         Some(s) if s >= thresholds.high_score => raise(
-            Level::High,
+            if signals.new_device {
+                Level::High
+            } else {
+                Level::Medium
+            },
             ReasonCode::VeryUnusual,
             "very unlike this account's usual sign-ins".to_owned(),
             &mut level,
@@ -474,7 +484,9 @@ mod tests {
             (0.2, Level::Low, Action::Allow),
             (1.0, Level::Medium, Action::Challenge),
             (9.9, Level::Medium, Action::Challenge),
-            (10.0, Level::High, Action::Block),
+            // On a device the account knows, a very unusual score is challenged, not refused.
+            (10.0, Level::Medium, Action::Challenge),
+            (1e6, Level::Medium, Action::Challenge),
         ] {
             let a = assess(
                 &Signals {
@@ -484,6 +496,30 @@ mod tests {
                 &t,
             );
             assert_eq!((a.level, a.action), (level, action), "{value}");
+        }
+        // On a new device (or none presented) it is refused, from the High threshold up.
+        for (value, level) in [
+            (9.9, Level::Medium),
+            (10.0, Level::High),
+            (1e6, Level::High),
+        ] {
+            let a = assess(
+                &Signals {
+                    score: score(value),
+                    new_device: true,
+                    ..Signals::default()
+                },
+                &t,
+            );
+            assert_eq!(a.level, level, "{value}");
+            assert_eq!(
+                codes(&a)[0],
+                if level == Level::High {
+                    "very_unusual"
+                } else {
+                    "unusual"
+                }
+            );
         }
         let usual = assess(
             &Signals {
@@ -867,6 +903,7 @@ mod tests {
             &t,
         );
         assert_eq!((a.level, a.action), (Level::High, Action::Allow));
-        assert_eq!(codes(&a), ["very_unusual", "recent_failures"]);
+        // Refused for the failures (on a known device the score alone would only challenge).
+        assert_eq!(codes(&a), ["recent_failures", "very_unusual"]);
     }
 }

@@ -252,6 +252,49 @@ fn a_stranger_with_the_password_is_blocked_and_told_why() {
 }
 
 #[test]
+fn a_very_unusual_sign_in_on_the_owner_s_own_device_is_challenged_then_learned() {
+    let (mut engine, mut state, laptop) = trained();
+    // Three days after the last sign-in, from Brazil, on a new browser and a network the account
+    // never used: very unusual. Without the account's cookie that is refused; with it, the
+    // owner is asked to prove themselves instead, and learned once they have.
+    let chrome = UserAgent::new(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    );
+    let at = Timestamp::from_unix_secs(32 * 86_400 + 3 * 3_600);
+    let stranger = engine
+        .check(&state, &Attempt::new(at, ip("203.0.113.9"), &chrome))
+        .assessment;
+    assert!(stranger.score.unwrap() >= 10.0, "{:?}", stranger.score);
+    assert_eq!(
+        (stranger.level, stranger.action),
+        (Level::High, Action::Block)
+    );
+    assert_eq!(codes(&stranger)[0], "very_unusual");
+    let owner = engine.check(
+        &state,
+        &Attempt::new(at, ip("203.0.113.9"), &chrome).with_device(laptop),
+    );
+    let verdict = owner.assessment.clone();
+    assert_eq!(
+        (verdict.level, verdict.action),
+        (Level::Medium, Action::Challenge)
+    );
+    assert!(codes(&verdict).contains(&"very_unusual"), "{verdict:?}");
+    assert!(codes(&verdict).contains(&"new_country"));
+    assert!(engine.learn(&mut state, owner));
+    // Learned: the same place and browser next day is no longer a first.
+    let next = Timestamp::from_unix_secs(33 * 86_400 + 3 * 3_600);
+    let again = engine
+        .check(
+            &state,
+            &Attempt::new(next, ip("203.0.113.9"), &chrome).with_device(laptop),
+        )
+        .assessment;
+    assert!(!codes(&again).contains(&"new_country"), "{again:?}");
+    assert!(again.score.unwrap() < verdict.score.unwrap());
+}
+
+#[test]
 fn failures_behind_the_owner_s_address_challenge_but_do_not_lock_the_owner_out() {
     let (engine, state, laptop) = trained();
     let ua = UserAgent::new(FIREFOX);
