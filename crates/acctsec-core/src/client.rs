@@ -55,10 +55,10 @@ impl DeviceDigest {
     pub fn of(user: &UserId, device: &DeviceId) -> Self {
         let mut h = Sha256::new();
         h.update(b"acctsec/v1/device");
-        for part in [user.as_str().as_bytes(), device.as_str().as_bytes()] {
-            h.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
-            h.update(part);
-        }
+        crate::feed_parts(
+            |b| h.update(b),
+            [user.as_str().as_bytes(), device.as_str().as_bytes()],
+        );
         Self(h.finalize().into())
     }
 }

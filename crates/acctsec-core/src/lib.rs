@@ -29,7 +29,7 @@ pub use ids::{
 pub use mail::{
     MAX_BODY_BYTES, MAX_SUBJECT_BYTES, MailError, MailErrorKind, Mailer, Message, MessageKind,
 };
-pub use secret::{MAX_PASSWORD_BYTES, Password, ct_eq_32};
+pub use secret::{MAX_PASSWORD_BYTES, Password, ct_eq_32, feed_parts};
 pub use store::{
     Account, AccountStore, ActivityLog, BindingDigest, Outbox, ProfileStore, StoredPasswordHash,
     ThrottleStore, TokenDigest, TokenRecord, TokenStore,

@@ -70,6 +70,24 @@ pub fn ct_eq_32(a: &[u8; 32], b: &[u8; 32]) -> bool {
     subtle::ConstantTimeEq::ct_eq(&words(a)[..], &words(b)[..]).into()
 }
 
+/// Feeds `parts` to `update` (a hash or MAC's), each after its length as 8 big-endian bytes, so
+/// no two different lists of parts feed the same bytes (`"ab", "c"` is not `"a", "bc"`). Every
+/// digest and MAC over several values in acctsec frames them this way.
+///
+/// ```
+/// use acctsec_core::feed_parts;
+///
+/// let mut fed = Vec::new();
+/// feed_parts(|b| fed.extend_from_slice(b), [&b"ab"[..], b"c"]);
+/// assert_eq!(fed, [0, 0, 0, 0, 0, 0, 0, 2, b'a', b'b', 0, 0, 0, 0, 0, 0, 0, 1, b'c']);
+/// ```
+pub fn feed_parts<'a>(mut update: impl FnMut(&[u8]), parts: impl IntoIterator<Item = &'a [u8]>) {
+    for part in parts {
+        update(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+        update(part);
+    }
+}
+
 fn words(bytes: &[u8; 32]) -> [u64; 4] {
     let mut out = [0; 4];
     for (word, chunk) in out.iter_mut().zip(bytes.chunks_exact(8)) {

@@ -78,10 +78,7 @@ pub(crate) fn mac_parts<'a>(
     parts: impl IntoIterator<Item = &'a [u8]>,
 ) -> [u8; 32] {
     let mut mac = mac.clone();
-    for part in parts {
-        mac.update(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
-        mac.update(part);
-    }
+    acctsec_core::feed_parts(|b| mac.update(b), parts);
     mac.finalize().into_bytes().into()
 }
 
