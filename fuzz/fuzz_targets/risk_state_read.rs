@@ -33,8 +33,30 @@ fuzz_target!(|data: &[u8]| {
             Ok(&model)
         );
     }
-    if let Ok(population) = Population::from_bytes(ModelKey::new([0; 16]), data) {
-        assert_eq!(population.to_bytes(), data);
+    // With the key's check value written in (bytes 3..11), so the counts and cells are read.
+    let mut keyed = data.to_vec();
+    // Narrow sketches only: the fuzzer's inputs are short, and wide ones would cost memory here.
+    if let (Some(&a), Some(&b)) = (data.get(1), data.get(2))
+        && a <= 10
+        && b <= 10
+        && let Ok(empty) =
+            Population::with_widths(ModelKey::new([0; 16]), u32::from(a), u32::from(b))
+        && let (Some(to), Some(from)) = (keyed.get_mut(3..11), empty.to_bytes().get(3..11))
+    {
+        to.copy_from_slice(from);
+    }
+    for bytes in [data, &keyed[..]] {
+        if let Ok(mut population) = Population::from_bytes(ModelKey::new([0; 16]), bytes) {
+            assert_eq!(population.to_bytes(), bytes);
+            let mut model = UserModel::default();
+            let hashed = population
+                .hash(["a", "b", "c"], ["d", "e", "f", "g"])
+                .at(at);
+            population.learn(&mut model, &hashed, at);
+            if let Some(score) = population.score(&model, &hashed) {
+                assert!(score.ln().is_finite());
+            }
+        }
     }
     if let Ok(stored) = ProfileData::new(data.to_vec()) {
         if let Ok(mut profile) = Profile::from_data(&stored) {

@@ -78,6 +78,14 @@ fn main() -> ExitCode {
     match calibrate(target, memory_kib, time) {
         Ok(params) => {
             let took = time(params);
+            if took == Duration::MAX {
+                eprintln!(
+                    "m={},t={}: the hasher refused these parameters",
+                    params.m_kib(),
+                    params.t()
+                );
+                return ExitCode::FAILURE;
+            }
             println!(
                 "m={},t={},p={}  ({} ms a hash here; target {target_ms} ms within {memory_mib} MiB)",
                 params.m_kib(),

@@ -402,17 +402,31 @@ impl Population {
     ///
     /// [`Error::Invalid`] for another format version, widths outside [`SKETCH_WIDTH_LOG2`], a
     /// length that does not match them, a form made with another key (its hashes would match
-    /// nothing), or counts no sequence of sign-ins could have left (more users than sign-ins, a
-    /// cell or a distinct count above what the sign-ins could add).
+    /// nothing), or counts the sign-ins could not have left: more users than sign-ins, a cell
+    /// or a distinct count above what the sign-ins could add. (Subtler inconsistencies are not
+    /// looked for; scores stay finite whatever the counts.) Nothing is allocated before the
+    /// length and the key are checked.
     pub fn from_bytes(key: ModelKey, bytes: &[u8]) -> Result<Self> {
         let invalid = |why| Error::Invalid(POPULATION, why);
         let mut r = Reader::open(bytes, POPULATION, usize::MAX, POPULATION_VERSION)?;
         let (first_log2, rest_log2) = (u32::from(r.u8()?), u32::from(r.u8()?));
-        let mut population = Self::with_widths(key, first_log2, rest_log2)
-            .map_err(|_| invalid("bad sketch width"))?;
-        if r.u64()? != population.key.check() {
+        if !SKETCH_WIDTH_LOG2.contains(&first_log2) || !SKETCH_WIDTH_LOG2.contains(&rest_log2) {
+            return Err(invalid("bad sketch width"));
+        }
+        // The length and the key are checked before the sketches (up to 2 GiB) are allocated:
+        // a few hostile bytes must not cost memory.
+        let cells = DEPTH * ((1_usize << first_log2) + (1_usize << rest_log2));
+        let expected = POPULATION_HEADER_BYTES + cells * size_of::<u32>();
+        if bytes.len() < expected {
+            return Err(invalid("truncated"));
+        }
+        if bytes.len() > expected {
+            return Err(invalid("trailing bytes"));
+        }
+        if r.u64()? != key.check() {
             return Err(invalid("made with another key"));
         }
+        let mut population = Self::with_widths(key, first_log2, rest_log2)?;
         let (logins, users) = (r.u64()?, r.u64()?);
         let distinct_below = [r.u64()?, r.u64()?];
         if users > logins {

@@ -28,9 +28,11 @@ pub enum Scorer {
     /// The whole [`Engine`]: its own bounded model with the profile's rules (new country, new
     /// device, unusual hour, …) and its thresholds, ranked by level, then by score. A log in the
     /// RBA schema carries no device cookie, so each account's user-agent strings stand in for
-    /// its devices: a targeted attacker, who copies the victim's, gains the engine nothing from
-    /// the device rule, and an owner's browser update counts as a new device (so the owners'
-    /// challenged share is, if anything, too high). The log has no coordinates (no impossible
+    /// its devices. That flatters targeted attackers, who copy the victim's user agent: they
+    /// count as presenting a known device, which no real attacker without the cookie does, so
+    /// the engine never refuses them on the score alone. It is unkind to owners: a browser
+    /// update counts as a new device, so owners' challenged and refused shares are, if
+    /// anything, too high. The log has no coordinates (no impossible
     /// travel) and the replay keeps no throttle counters (no failure rules).
     Engine,
 }

@@ -102,8 +102,8 @@ impl RbaRecord {
     }
 
     /// The browser and system the row names, as a parser would give them: `Chrome 120.0.6099`
-    /// is `Chrome` version `120`. A name whose last word is not a version (`Linux`, `Other`) is
-    /// all family.
+    /// is `Chrome` version `120`, `Windows XP` is `Windows` version `XP`. Any other name whose
+    /// last word is not a version (`Linux`, `Other`) is all family.
     #[must_use]
     pub fn software(&self) -> Software {
         let version = |text: &Option<String>| {
@@ -111,7 +111,11 @@ impl RbaRecord {
                 Some((family, version)) if version.starts_with(|c: char| c.is_ascii_digit()) => {
                     Version::new(family, version.split('.').next())
                 }
-                _ => Version::new(text, None),
+                // Windows names some versions by words (`Windows XP`), as uap-core gives them.
+                _ => match text.split_once(' ') {
+                    Some(("Windows", named)) => Version::new("Windows", Some(named)),
+                    _ => Version::new(text, None),
+                },
             })
         };
         Software {
@@ -484,5 +488,10 @@ mod tests {
         let software = other.software();
         assert_eq!(software.browser, Some(Version::new("Mac OS X", None)));
         assert_eq!(software.os, None);
+        other.os = Some("Windows XP".to_owned());
+        assert_eq!(
+            other.software().os,
+            Some(Version::new("Windows", Some("XP")))
+        );
     }
 }

@@ -546,6 +546,11 @@ fn a_population_is_stored_and_read_back_whole() {
     assert_eq!(refused(&|b| b.truncate(0)), "truncated");
     assert_eq!(refused(&|b| b[0] = 2), "unknown format version");
     assert_eq!(refused(&|b| b[1] = 7), "bad sketch width");
+    // Three bytes claiming the widest sketches (2 GiB) are refused on their length.
+    assert_eq!(
+        Population::from_bytes(key(), &[1, 26, 26]).unwrap_err(),
+        Error::Invalid("population", "truncated")
+    );
     assert_eq!(refused(&|b| b[2] = 27), "bad sketch width");
     // Widths that the stored cells do not fill.
     assert_eq!(refused(&|b| b[2] = 8), "trailing bytes");
@@ -559,7 +564,7 @@ fn a_population_is_stored_and_read_back_whole() {
         refused(&|b| b[27..35].copy_from_slice(&7_u64.to_le_bytes())),
         "more distinct values than sign-ins"
     );
-    // One sign-in fewer than the cells record.
+    // Fewer sign-ins (1 of 3) than the cells record.
     assert_eq!(
         refused(&|b| b[11..19].copy_from_slice(&1_u64.to_le_bytes())),
         "a count above its sign-ins"
