@@ -446,12 +446,9 @@ impl Population {
             .into_iter()
             .zip(adds)
         {
-            let cells = r.take(sketch.cells.len() * size_of::<u32>())?;
             let most = logins.saturating_mul(most);
-            for (cell, stored) in sketch.cells.iter_mut().zip(cells.chunks_exact(4)) {
-                let mut le = [0; 4];
-                le.copy_from_slice(stored);
-                *cell = u32::from_le_bytes(le);
+            for cell in &mut sketch.cells {
+                *cell = r.u32()?;
                 if u64::from(*cell) > most {
                     return Err(invalid("a count above its sign-ins"));
                 }

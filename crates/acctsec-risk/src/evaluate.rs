@@ -8,8 +8,7 @@ use acctsec_core::{DeviceDigest, UserId};
 use sha2::{Digest, Sha256};
 
 use crate::account::AccountRisk;
-use crate::assess::DEFAULT_HIGH_SCORE;
-use crate::assess::Level;
+use crate::assess::{DEFAULT_HIGH_SCORE, DEFAULT_MEDIUM_SCORE, Level};
 use crate::compact::{ModelKey, Population, UserModel};
 use crate::engine::{Attempt, Engine};
 use crate::model::{History, Observation};
@@ -32,8 +31,8 @@ pub enum Scorer {
     /// count as presenting a known device, which no real attacker without the cookie does, so
     /// the engine never refuses them on the score alone. It is unkind to owners: a browser
     /// update counts as a new device, so owners' challenged and refused shares are, if
-    /// anything, too high. The log has no coordinates (no impossible
-    /// travel) and the replay keeps no throttle counters (no failure rules).
+    /// anything, too high. The log has no coordinates (no impossible travel) and the replay
+    /// keeps no throttle counters (no failure rules).
     Engine,
 }
 
@@ -195,7 +194,7 @@ impl Replay {
                 // challenges new addresses and refuses none, the engine acts on its level.
                 let challenge = |s: f64| match scorer {
                     Scorer::NewIp => s >= 1.0,
-                    Scorer::Bounded | Scorer::Exact => s >= 0.0,
+                    Scorer::Bounded | Scorer::Exact => s >= DEFAULT_MEDIUM_SCORE.ln(),
                     Scorer::Engine => s >= ENGINE_LEVEL_STEP / 2.0,
                 };
                 let block = |s: f64| match scorer {

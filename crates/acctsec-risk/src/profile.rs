@@ -100,9 +100,9 @@ impl Profile {
     /// place beyond the `travel` limits (by default Okta's 805 km/h, ignoring moves under
     /// 100 km). Only what was seen within the age window before `now`
     /// ([`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS), as the model) vouches for an
-    /// attempt. An
-    /// account with no successful sign-ins yet raises none of them: its model score is `None`,
-    /// which `assess` treats as no history. Score and failures are the caller's to add.
+    /// attempt. An account with no successful sign-ins yet raises none of them: its model score
+    /// is `None`, which `assess` treats as no history. Score and failures are the caller's to
+    /// add.
     #[must_use]
     pub fn signals(
         &self,
@@ -139,10 +139,10 @@ impl Profile {
     }
 
     /// Learns a successful sign-in, after forgetting what was last seen before the age window
-    /// ending at `at` ([`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS), as the model). Sign-ins may arrive out of
-    /// order: an entry keeps its latest time, and a late one never pushes out something seen
-    /// more recently. A time outside the years 0000–9999 (which no stored profile holds) is
-    /// learned as the nearest within them.
+    /// ending at `at` ([`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS), as the model).
+    /// Sign-ins may arrive out of order: an entry keeps its latest time, and a late one never
+    /// pushes out something seen more recently. A time outside the years 0000–9999 (which no
+    /// stored profile holds) is learned as the nearest within them.
     pub fn learn(
         &mut self,
         country: Option<CountryCode>,
@@ -351,6 +351,17 @@ mod tests {
         Profile::new()
     }
 
+    /// The signals at the default travel limits.
+    fn signals(
+        p: &Profile,
+        country: Option<CountryCode>,
+        device: Option<&DeviceDigest>,
+        location: Option<&Location>,
+        now: Timestamp,
+    ) -> Signals {
+        p.signals(country, device, location, now, &TravelLimits::DEFAULT)
+    }
+
     #[test]
     fn signals_against_what_the_account_did_before() {
         let mut p = profile();
@@ -358,34 +369,22 @@ mod tests {
         let oslo = Location::new(59.91, 10.75, 5.0).unwrap();
         // Nothing to compare with yet.
         assert_eq!(
-            p.signals(
-                Some(cc("NO")),
-                Some(&laptop),
-                Some(&oslo),
-                t(0),
-                &TravelLimits::DEFAULT
-            ),
+            signals(&p, Some(cc("NO")), Some(&laptop), Some(&oslo), t(0)),
             Signals::default()
         );
         p.learn(Some(cc("NO")), Some(&laptop), Some(oslo), t(0));
-        let same = p.signals(
-            Some(cc("NO")),
-            Some(&laptop),
-            Some(&oslo),
-            t(60),
-            &TravelLimits::DEFAULT,
-        );
+        let same = signals(&p, Some(cc("NO")), Some(&laptop), Some(&oslo), t(60));
         assert_eq!(
             (same.new_country, same.new_device, same.impossible_travel),
             (None, false, None)
         );
         let rio = Location::new(-22.91, -43.17, 5.0).unwrap();
-        let away = p.signals(
+        let away = signals(
+            &p,
             Some(cc("BR")),
             Some(&device("phone-9")),
             Some(&rio),
             t(3600),
-            &TravelLimits::DEFAULT,
         );
         assert_eq!(away.new_country, Some(cc("BR")));
         assert!(away.new_device);
@@ -394,22 +393,13 @@ mod tests {
                 .is_some_and(|i| i.distance_km > 10_000.0)
         );
         // No device presented counts as a new one.
-        assert!(
-            p.signals(Some(cc("NO")), None, None, t(60), &TravelLimits::DEFAULT)
-                .new_device
-        );
+        assert!(signals(&p, Some(cc("NO")), None, None, t(60)).new_device);
         // A later sign-in without a place keeps the last known place for the travel check.
         p.learn(Some(cc("NO")), Some(&laptop), None, t(120));
         assert!(
-            p.signals(
-                None,
-                Some(&laptop),
-                Some(&rio),
-                t(3600),
-                &TravelLimits::DEFAULT
-            )
-            .impossible_travel
-            .is_some()
+            signals(&p, None, Some(&laptop), Some(&rio), t(3600))
+                .impossible_travel
+                .is_some()
         );
         assert_eq!(p.successes(), 2);
     }
@@ -432,24 +422,24 @@ mod tests {
         p.learn(Some(cc(&codes[16])), None, None, t(200));
         // AP (seen at 85) went; AA (seen at 100, but first inserted) stayed.
         assert!(
-            p.signals(Some(cc("AP")), None, None, t(300), &TravelLimits::DEFAULT)
+            signals(&p, Some(cc("AP")), None, None, t(300))
                 .new_country
                 .is_some()
         );
         assert!(
-            p.signals(Some(cc("AA")), None, None, t(300), &TravelLimits::DEFAULT)
+            signals(&p, Some(cc("AA")), None, None, t(300))
                 .new_country
                 .is_none()
         );
         assert!(
-            p.signals(Some(cc("AQ")), None, None, t(300), &TravelLimits::DEFAULT)
+            signals(&p, Some(cc("AQ")), None, None, t(300))
                 .new_country
                 .is_none()
         );
         // A late country older than everything kept is not kept.
         p.learn(Some(cc("ZZ")), None, None, t(1));
         assert!(
-            p.signals(Some(cc("ZZ")), None, None, t(300), &TravelLimits::DEFAULT)
+            signals(&p, Some(cc("ZZ")), None, None, t(300))
                 .new_country
                 .is_some()
         );
@@ -459,26 +449,8 @@ mod tests {
             p.learn(None, Some(&device(&format!("dev-{i}"))), None, t(1000 + i));
         }
         assert_eq!(p.devices.len(), MAX_PROFILE_DEVICES);
-        assert!(
-            p.signals(
-                None,
-                Some(&device("dev-3")),
-                None,
-                t(2000),
-                &TravelLimits::DEFAULT
-            )
-            .new_device
-        );
-        assert!(
-            !p.signals(
-                None,
-                Some(&device("dev-4")),
-                None,
-                t(2000),
-                &TravelLimits::DEFAULT
-            )
-            .new_device
-        );
+        assert!(signals(&p, None, Some(&device("dev-3")), None, t(2000)).new_device);
+        assert!(!signals(&p, None, Some(&device("dev-4")), None, t(2000)).new_device);
     }
 
     #[test]
@@ -492,38 +464,20 @@ mod tests {
         p.learn(Some(cc("SE")), Some(&device("new")), None, t(1000));
         p.forget_before(t(500));
         assert!(
-            p.signals(Some(cc("NO")), None, None, t(2000), &TravelLimits::DEFAULT)
+            signals(&p, Some(cc("NO")), None, None, t(2000))
                 .new_country
                 .is_some()
         );
         assert!(
-            p.signals(Some(cc("SE")), None, None, t(2000), &TravelLimits::DEFAULT)
+            signals(&p, Some(cc("SE")), None, None, t(2000))
                 .new_country
                 .is_none()
         );
-        assert!(
-            p.signals(
-                None,
-                Some(&device("old")),
-                None,
-                t(2000),
-                &TravelLimits::DEFAULT
-            )
-            .new_device
-        );
-        assert!(
-            !p.signals(
-                None,
-                Some(&device("new")),
-                None,
-                t(2000),
-                &TravelLimits::DEFAULT
-            )
-            .new_device
-        );
+        assert!(signals(&p, None, Some(&device("old")), None, t(2000)).new_device);
+        assert!(!signals(&p, None, Some(&device("new")), None, t(2000)).new_device);
         assert!(p.last_located.is_none(), "the old place is forgotten too");
         assert!(
-            p.signals(None, None, Some(&bergen), t(2000), &TravelLimits::DEFAULT)
+            signals(&p, None, None, Some(&bergen), t(2000))
                 .impossible_travel
                 .is_none()
         );
@@ -540,13 +494,7 @@ mod tests {
         p.learn(Some(cc("NO")), Some(&device("a")), Some(oslo), day(0));
         p.learn(Some(cc("SE")), Some(&device("b")), None, day(100));
         // Day 180: everything is within the window.
-        let on_180 = p.signals(
-            Some(cc("NO")),
-            Some(&device("a")),
-            Some(&rio),
-            day(180),
-            &TravelLimits::DEFAULT,
-        );
+        let on_180 = signals(&p, Some(cc("NO")), Some(&device("a")), Some(&rio), day(180));
         assert!(on_180.new_country.is_none() && !on_180.new_device);
         assert!(
             on_180.impossible_travel.is_none(),
@@ -554,21 +502,9 @@ mod tests {
         );
         // Day 190, nothing learned since (nothing forgotten either): device a, Norway and the
         // place in Oslo are older than the window and vouch for nothing; b and Sweden still do.
-        let a = p.signals(
-            Some(cc("NO")),
-            Some(&device("a")),
-            None,
-            day(190),
-            &TravelLimits::DEFAULT,
-        );
+        let a = signals(&p, Some(cc("NO")), Some(&device("a")), None, day(190));
         assert_eq!((a.new_country, a.new_device), (Some(cc("NO")), true));
-        let b = p.signals(
-            Some(cc("SE")),
-            Some(&device("b")),
-            None,
-            day(190),
-            &TravelLimits::DEFAULT,
-        );
+        let b = signals(&p, Some(cc("SE")), Some(&device("b")), None, day(190));
         assert_eq!((b.new_country, b.new_device), (None, false));
         assert!(
             p.last_located.is_some(),

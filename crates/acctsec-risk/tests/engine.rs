@@ -57,24 +57,29 @@ fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
 }
 
-fn engine() -> Engine {
-    let geo = Table(HashMap::from([
+fn table() -> Table {
+    Table(HashMap::from([
         (ip(HOME), ("NO", 64_500, 59.91, 10.75)),
         (ip(TOR_EXIT), ("BR", 64_511, -22.91, -43.17)),
         (ip(BERGEN), ("NO", 64_500, 60.39, 5.32)),
         (ip("203.0.113.9"), ("BR", 64_513, -22.91, -43.17)),
-    ]));
+    ]))
+}
+
+/// uap-core's rules, as the engine parses user agents with the `ua-parser` feature.
+#[cfg(feature = "ua-parser")]
+fn parser() -> acctsec_risk::UapParser {
+    let rules = include_str!("../../../testdata/uap-core-regexes.json");
+    acctsec_risk::UapParser::new(serde_json::from_str(rules).unwrap()).unwrap()
+}
+
+fn engine() -> Engine {
     let reputation = RangeReputation::new(&format!("{TOR_EXIT}\n"), "").unwrap();
     let engine = Engine::new(Population::new(ModelKey::new([7; 16])))
-        .with_geo(geo)
+        .with_geo(table())
         .with_reputation(reputation);
     #[cfg(feature = "ua-parser")]
-    let engine = {
-        let rules = include_str!("../../../testdata/uap-core-regexes.json");
-        engine.with_parser(
-            acctsec_risk::UapParser::new(serde_json::from_str(rules).unwrap()).unwrap(),
-        )
-    };
+    let engine = engine.with_parser(parser());
     engine
 }
 
@@ -158,18 +163,10 @@ fn a_place_and_software_the_host_already_knows_replace_the_engine_s_lookups() {
     );
     // Given what the lookups would give, it is the same verdict as `check`.
     let looked_up = engine.check(&state, &attempt).assessment;
-    let mut norway = Geo::default();
-    norway.country = CountryCode::new("NO").ok();
-    norway.asn = Some(64_500);
-    norway.location = Location::new(59.91, 10.75, 20.0).ok();
+    let norway = table().lookup(ip(HOME)).unwrap();
+    assert_eq!(norway.country, CountryCode::new("NO").ok());
     #[cfg(feature = "ua-parser")]
-    let software = {
-        use acctsec_risk::UserAgentParser;
-        let rules = include_str!("../../../testdata/uap-core-regexes.json");
-        acctsec_risk::UapParser::new(serde_json::from_str(rules).unwrap())
-            .unwrap()
-            .parse(&ua)
-    };
+    let software = acctsec_risk::UserAgentParser::parse(&parser(), &ua);
     assert_eq!(
         engine
             .check_with(&state, &attempt, norway, &software)
