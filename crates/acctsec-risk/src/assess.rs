@@ -312,6 +312,15 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
         reasons.push((to, Reason { code, message }));
     };
     let score = signals.score.map(RiskScore::value);
+    // What the score found unlike the account, in words: the address alone (all a targeted
+    // attacker changes), or more.
+    let unlike = |otherwise: &str| {
+        if signals.score.is_some_and(RiskScore::imitation) {
+            "a new address on this account's usual network and browser".to_owned()
+        } else {
+            otherwise.to_owned()
+        }
+    };
     match score {
         None => raise(
             Level::Medium,
@@ -331,13 +340,13 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
                 Level::Medium
             },
             ReasonCode::VeryUnusual,
-            "very unlike this account's usual sign-ins".to_owned(),
+            unlike("very unlike this account's usual sign-ins"),
             &mut level,
         ),
         Some(s) if s >= thresholds.medium_score => raise(
             Level::Medium,
             ReasonCode::Unusual,
-            "unlike this account's usual sign-ins".to_owned(),
+            unlike("unlike this account's usual sign-ins"),
             &mut level,
         ),
         Some(_) => {}
@@ -529,6 +538,30 @@ mod tests {
             &t,
         );
         assert!(usual.reasons.is_empty() && !usual.notify);
+    }
+
+    #[test]
+    fn a_score_resting_on_a_new_address_says_so() {
+        let t = Thresholds::default();
+        for (value, code) in [(2.0, "unusual"), (20.0, "very_unusual")] {
+            let message = |score: RiskScore| {
+                let a = assess(
+                    &Signals {
+                        score: Some(score),
+                        ..Signals::default()
+                    },
+                    &t,
+                );
+                assert_eq!(codes(&a), [code]);
+                a.reasons[0].message.clone()
+            };
+            let plain = RiskScore::for_test(value, 0, 2);
+            assert_eq!(
+                message(plain.imitated()),
+                "a new address on this account's usual network and browser"
+            );
+            assert!(message(plain).contains("unlike this account's usual sign-ins"));
+        }
     }
 
     #[test]

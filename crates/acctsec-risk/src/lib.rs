@@ -31,7 +31,9 @@ pub use compact::{
 pub use engine::{Attempt, Checked, Engine, Failures};
 pub use evaluate::{KindMetrics, Replay, Report, Scorer, ScorerReport};
 pub use geo::{CountryCode, Geo, GeoLookup, Location};
-pub use model::{Feature, History, MAX_OBSERVATION_VALUE_BYTES, Observation, RiskScore};
+pub use model::{
+    Feature, History, IMITATION_ODDS, MAX_OBSERVATION_VALUE_BYTES, Observation, RiskScore,
+};
 pub use profile::{MAX_PROFILE_COUNTRIES, MAX_PROFILE_DEVICES, MAX_PROFILE_ENCODED_BYTES, Profile};
 pub use rba::{MAX_RBA_LINE_BYTES, RBA_COLUMNS, RbaReader, RbaRecord, write_rba_header};
 pub use reputation::{MAX_REPUTATION_RANGES, NetworkReputation, RangeReputation, Reputation};

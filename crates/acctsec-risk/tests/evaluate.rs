@@ -53,13 +53,17 @@ fn the_model_beats_the_new_ip_baseline_and_the_bounded_form_matches_the_exact_on
         let (b, n) = (bounded.kind(kind).unwrap(), new_ip.kind(kind).unwrap());
         assert!(b.auc > n.auc, "{kind:?}: {} vs {}", b.auc, n.auc);
     }
-    // At 1% of owners challenged the model catches far more naive and VPN attackers. Targeted
-    // attackers (the victim's network and browser, only the address new) it catches less often
-    // than the baseline's 2.9% there; see BENCHMARKS.md.
-    for kind in [AttackerKind::Naive, AttackerKind::Vpn] {
+    // At 1% of owners challenged the model catches far more naive and VPN attackers, and more
+    // targeted ones (the victim's network and browser, only the address new: the imitation
+    // term), than the baseline challenging that share of new addresses at random.
+    for (kind, times) in [
+        (AttackerKind::Naive, 5.0),
+        (AttackerKind::Vpn, 5.0),
+        (AttackerKind::Targeted, 1.5),
+    ] {
         let (b, n) = (bounded.kind(kind).unwrap(), new_ip.kind(kind).unwrap());
         assert!(
-            b.tpr_at_1_fpr > 5.0 * n.tpr_at_1_fpr,
+            b.tpr_at_1_fpr > times * n.tpr_at_1_fpr,
             "{kind:?}: {} vs {}",
             b.tpr_at_1_fpr,
             n.tpr_at_1_fpr
