@@ -794,12 +794,12 @@ mod tests {
         /// exact one.
         #[test]
         fn agrees_with_the_exact_model_within_its_bounds(
-            logins in prop::collection::vec((0_u8..4, 0_u8..8, 0_u8..6), 1..120),
-            attempts in prop::collection::vec((0_u8..4, 0_u8..20, 0_u8..10), 1..20),
+            logins in prop::collection::vec((0_u8..8, 0_u8..8, 0_u8..6), 1..120),
+            attempts in prop::collection::vec((0_u8..8, 0_u8..20, 0_u8..10), 1..20),
         ) {
             let mut exact = History::new();
             let mut population = Population::new(key());
-            let mut users: [UserModel; 4] = Default::default();
+            let mut users: [UserModel; 8] = Default::default();
             for (i, &(user, ip, ua)) in logins.iter().enumerate() {
                 let obs = observation(ip, ua);
                 exact.learn(&UserId::from(u64::from(user)), &obs);
@@ -815,6 +815,7 @@ mod tests {
                     (Some(w), Some(g)) => {
                         prop_assert!((w.ln() - g.ln()).abs() < 1e-9, "{} vs {}", w.ln(), g.ln());
                         prop_assert_eq!(w.entirely_new(), g.entirely_new());
+                        prop_assert_eq!(w.imitation(), g.imitation());
                     }
                     other => prop_assert!(false, "{other:?}"),
                 }
@@ -827,6 +828,49 @@ mod tests {
             if let Ok(model) = UserModel::from_bytes(&bytes) {
                 prop_assert_eq!(model.to_bytes(), bytes);
             }
+        }
+    }
+
+    /// The history of `model::tests::the_imitation_term_by_hand`, in both forms: they give the
+    /// same scores, and the same answer to whether the imitation term carries them.
+    #[test]
+    fn both_forms_agree_on_the_imitation_term() {
+        let with = |address: &str, asn: &str, country: &str, agent: &str| {
+            Observation::new([address, asn, country], [agent, "b", "o", "d"])
+        };
+        let mut exact = History::new();
+        let mut population = Population::new(key());
+        let mut models: [UserModel; 3] = Default::default();
+        let mut second = 0;
+        for (user, n, obs) in [
+            (0_usize, 3, with("A", "X", "NO", "U1")),
+            (1, 27, with("C", "Y", "DE", "U2")),
+            (2, 30, with("D", "Z", "US", "U2")),
+        ] {
+            for _ in 0..n {
+                exact.learn(&UserId::from(user as u64), &obs);
+                let hashed = population.hash_observation(&obs);
+                population.learn(
+                    &mut models[user],
+                    &hashed,
+                    Timestamp::from_unix_secs(second),
+                );
+                second += 1;
+            }
+        }
+        let u = UserId::from(0_u64);
+        for (obs, imitation) in [
+            (with("E", "X", "NO", "U1"), true),
+            (with("E", "X", "NO", "U2"), false),
+            (with("A", "X", "NO", "U1"), false),
+            (with("E", "Y", "DE", "U1"), false),
+        ] {
+            let want = exact.score(&u, &obs).unwrap();
+            let got = population
+                .score(&models[0], &population.hash_observation(&obs))
+                .unwrap();
+            assert!((want.ln() - got.ln()).abs() < 1e-9, "{want:?} vs {got:?}");
+            assert_eq!((want.imitation(), got.imitation()), (imitation, imitation));
         }
     }
 
