@@ -1,8 +1,9 @@
 //! [`Replay`]: a log scored attempt by attempt, each before the model learns from it, and the
 //! [`Report`] of how well the model told owners from attackers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
+use std::net::IpAddr;
 
 use acctsec_core::{DeviceDigest, UserId};
 use sha2::{Digest, Sha256};
@@ -10,8 +11,8 @@ use sha2::{Digest, Sha256};
 use crate::account::AccountRisk;
 use crate::assess::{DEFAULT_HIGH_SCORE, DEFAULT_MEDIUM_SCORE, Level};
 use crate::compact::{ModelKey, Population, UserModel};
-use crate::engine::{Attempt, Engine};
-use crate::model::{History, Observation};
+use crate::engine::{Attempt, Engine, Failures};
+use crate::model::{History, Observation, source_of};
 use crate::rba::RbaRecord;
 use crate::simulate::AttackerKind;
 
@@ -31,8 +32,9 @@ pub enum Scorer {
     /// count as presenting a known device, which no real attacker without the cookie does, so
     /// the engine never refuses them on the score alone. It is unkind to owners: a browser
     /// update counts as a new device, so owners' challenged and refused shares are, if
-    /// anything, too high. The log has no coordinates (no impossible travel) and the replay
-    /// keeps no throttle counters (no failure rules).
+    /// anything, too high. The log has no coordinates (no impossible travel). The failure rules
+    /// read the log's own failed attempts, counted as a throttle would
+    /// ([`REPLAY_FAILURE_WINDOW_MS`]).
     Engine,
 }
 
@@ -74,6 +76,77 @@ fn engine_rank(level: Level, score: Option<f64>) -> f64 {
 /// The distance between levels in [`engine_rank`].
 const ENGINE_LEVEL_STEP: f64 = 2_000.0;
 
+/// How far back a [`Replay`] counts failed attempts for the engine's failure rules: an hour. A
+/// live service's throttle keeps its own window; the replay's counts are every failure in the
+/// hour before the attempt.
+pub const REPLAY_FAILURE_WINDOW_MS: i64 = 3_600_000;
+
+/// The log's failed attempts within the window, counted as the engine's [`Failures`] are: per
+/// account and source, per account, and the distinct accounts each source failed on. Sources
+/// count as the model counts addresses (IPv6 by its /64).
+#[derive(Default)]
+struct FailureCounts {
+    /// Every counted failure in time order: when, on which account, from which source.
+    recent: VecDeque<(i64, i64, IpAddr)>,
+    pairs: HashMap<(i64, IpAddr), u64>,
+    accounts: HashMap<i64, u64>,
+    /// Per source, its failures per account.
+    sources: HashMap<IpAddr, HashMap<i64, u64>>,
+}
+
+impl FailureCounts {
+    /// Forgets the failures before the window that ends at `now`.
+    fn expire(&mut self, now: i64) {
+        let start = now.saturating_sub(REPLAY_FAILURE_WINDOW_MS);
+        while let Some(&(at, account, source)) = self.recent.front() {
+            if at >= start {
+                break;
+            }
+            self.recent.pop_front();
+            decrement(&mut self.pairs, (account, source));
+            decrement(&mut self.accounts, account);
+            if let Some(by_account) = self.sources.get_mut(&source) {
+                decrement(by_account, account);
+                if by_account.is_empty() {
+                    self.sources.remove(&source);
+                }
+            }
+        }
+    }
+
+    /// The counts an attempt on `account` from `source` meets.
+    fn of(&self, account: i64, source: IpAddr) -> Failures {
+        Failures::new(
+            self.pairs.get(&(account, source)).copied().unwrap_or(0),
+            self.accounts.get(&account).copied().unwrap_or(0),
+            self.sources.get(&source).map_or(0, |a| a.len() as u64),
+        )
+    }
+
+    /// Counts a failed attempt at `at` (attempts arrive in time order).
+    fn add(&mut self, at: i64, account: i64, source: IpAddr) {
+        self.recent.push_back((at, account, source));
+        *self.pairs.entry((account, source)).or_default() += 1;
+        *self.accounts.entry(account).or_default() += 1;
+        *self
+            .sources
+            .entry(source)
+            .or_default()
+            .entry(account)
+            .or_default() += 1;
+    }
+}
+
+/// Takes one from `key`'s count, dropping the entry at zero.
+fn decrement<K: std::hash::Hash + Eq>(counts: &mut HashMap<K, u64>, key: K) {
+    if let Some(n) = counts.get_mut(&key) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            counts.remove(&key);
+        }
+    }
+}
+
 /// Scores a sign-in log attempt by attempt, each before learning from it (as a live service
 /// would), with the bounded model, the exact model, the new-IP baseline and a whole [`Engine`],
 /// then reports how well each told owners from attackers. Only the owners' successful sign-ins
@@ -92,6 +165,7 @@ pub struct Replay {
     addresses: HashMap<i64, HashSet<u64>>,
     engine: Engine,
     accounts: HashMap<i64, AccountRisk>,
+    failures: FailureCounts,
     samples: Vec<Sample>,
     without_history: u64,
 }
@@ -120,6 +194,7 @@ impl Replay {
             addresses: HashMap::new(),
             engine,
             accounts: HashMap::new(),
+            failures: FailureCounts::default(),
             samples: Vec::new(),
             without_history: 0,
         }
@@ -138,7 +213,11 @@ impl Replay {
         // The user agent in place of the device cookie the log lacks.
         let device =
             DeviceDigest::from_bytes(Sha256::digest(record.user_agent.as_str().as_bytes()).into());
-        let attempt = Attempt::new(record.at, record.ip, &record.user_agent).with_device(device);
+        let (now, source) = (record.at.as_unix_millis(), source_of(record.ip));
+        self.failures.expire(now);
+        let attempt = Attempt::new(record.at, record.ip, &record.user_agent)
+            .with_device(device)
+            .with_failures(self.failures.of(record.user, source));
         let checked = self
             .engine
             .check_with(account, &attempt, record.geo(), &record.software());
@@ -160,6 +239,9 @@ impl Replay {
                 });
             }
             _ => self.without_history += 1,
+        }
+        if !record.success {
+            self.failures.add(now, record.user, source);
         }
         if record.success && attacker.is_none() {
             self.engine.learn(account, checked);

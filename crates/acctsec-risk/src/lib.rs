@@ -29,7 +29,7 @@ pub use compact::{
     Population, SKETCH_WIDTH_LOG2, USER_MODEL_CAPS, USER_MODEL_WINDOW_DAYS, UserModel,
 };
 pub use engine::{Attempt, Checked, Engine, Failures};
-pub use evaluate::{KindMetrics, Replay, Report, Scorer, ScorerReport};
+pub use evaluate::{KindMetrics, REPLAY_FAILURE_WINDOW_MS, Replay, Report, Scorer, ScorerReport};
 pub use geo::{CountryCode, Geo, GeoLookup, Location};
 pub use model::{
     Feature, History, IMITATION_ODDS, MAX_OBSERVATION_VALUE_BYTES, Observation, RiskScore,

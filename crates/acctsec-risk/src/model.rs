@@ -58,15 +58,21 @@ pub(crate) fn cut(text: &str, max: usize) -> &str {
         .unwrap_or_default()
 }
 
-/// The first IP level's value: the address, IPv4-mapped IPv6 as IPv4, and IPv6 as its /64 (a
-/// device rotates its privacy addresses within it).
-pub(crate) fn address_level(ip: IpAddr) -> String {
+/// The source an address counts as: IPv4-mapped IPv6 as IPv4, and IPv6 as its /64 (a device
+/// rotates its privacy addresses within it).
+pub(crate) fn source_of(ip: IpAddr) -> IpAddr {
     match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+    }
+}
+
+/// The first IP level's value: the address as [`source_of`] counts it, an IPv6 /64 with its
+/// prefix length.
+pub(crate) fn address_level(ip: IpAddr) -> String {
+    match source_of(ip) {
         IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => {
-            let network = u128::from(v6) & !u128::from(u64::MAX);
-            format!("{}/64", Ipv6Addr::from(network))
-        }
+        IpAddr::V6(v6) => format!("{v6}/64"),
     }
 }
 

@@ -94,6 +94,78 @@ fn the_model_beats_the_new_ip_baseline_and_the_bounded_form_matches_the_exact_on
     );
 }
 
+/// The engine's failure rules read the log's own failed attempts: a source failing on many
+/// accounts, or many times on one, within the hour before a sign-in.
+#[test]
+fn the_replay_counts_failed_attempts_for_the_engine_s_failure_rules() {
+    let owners = SyntheticLog::new(3)
+        .users(60)
+        .days(40)
+        .attacks_per_kind(0)
+        .generate();
+    // The busiest owner's last sign-in, and a labelled attempt a day later from the same
+    // address and browser at the same hour: the owner's own values, so the model's score is low.
+    let mut counts = std::collections::HashMap::new();
+    for l in &owners {
+        *counts.entry(l.record.user).or_insert(0) += 1;
+    }
+    let (&victim, _) = counts.iter().max_by_key(|&(u, n)| (*n, *u)).unwrap();
+    let last = owners
+        .iter()
+        .rev()
+        .find(|l| l.record.user == victim && l.record.success)
+        .unwrap()
+        .record
+        .clone();
+    let minute = 60_000;
+    let at = |record: &RbaRecord, ms: i64| {
+        acctsec_core::Timestamp::from_unix_millis(record.at.as_unix_millis() + ms)
+    };
+    let mut attempt = last.clone();
+    attempt.at = at(&last, 86_400_000);
+    let others: Vec<i64> = counts.keys().copied().filter(|&u| u != victim).collect();
+    // Failures from the attempt's own address, `before` the attempt, on the given accounts.
+    let failures = |accounts: &[i64], before: i64| {
+        accounts
+            .iter()
+            .enumerate()
+            .map(|(i, &user)| {
+                let mut failed = attempt.clone();
+                failed.user = user;
+                failed.success = false;
+                failed.at = at(&attempt, -before + i as i64);
+                Labelled::from_log(failed)
+            })
+            .collect::<Vec<_>>()
+    };
+    let engine_on = |extra: Vec<Labelled>| {
+        let mut log = owners.clone();
+        log.extend(extra);
+        let mut attack = attempt.clone();
+        attack.attack_ip = true;
+        log.push(Labelled::from_log(attack));
+        log.sort_by_key(|l| l.record.at);
+        let report = replay(&log);
+        let engine = report.scorer(Scorer::Engine).unwrap();
+        let kind = engine.kind(AttackerKind::Labelled).unwrap();
+        assert_eq!(kind.attempts, 1);
+        (kind.challenged, kind.blocked)
+    };
+    // Alone, the attempt is the owner's usual sign-in.
+    assert_eq!(engine_on(Vec::new()), (0.0, 0.0));
+    // The address failed on 25 other accounts in the last ten minutes: credential stuffing, a
+    // challenge (strangers share addresses; the model found nothing unusual).
+    assert_eq!(engine_on(failures(&others[..25], 10 * minute)), (1.0, 0.0));
+    // Ten failures on this account from this address in the hour: challenged (refused only
+    // when the model too finds the sign-in unusual, so a stranger behind the owner's address
+    // can't get the owner locked out).
+    assert_eq!(engine_on(failures(&[victim; 10], 50 * minute)), (1.0, 0.0));
+    // Two failures are a typo's worth: nothing.
+    assert_eq!(engine_on(failures(&[victim; 2], 5 * minute)), (0.0, 0.0));
+    // The same ten, two hours back, are outside the window.
+    assert_eq!(engine_on(failures(&[victim; 10], 120 * minute)), (0.0, 0.0));
+}
+
 #[test]
 fn generated_logs_are_in_the_data_set_s_schema_and_read_back_whole() {
     let log = SyntheticLog::new(9)
