@@ -314,8 +314,9 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
     let score = signals.score.map(RiskScore::value);
     // What the score found unlike the account, in words: the address alone (all a targeted
     // attacker changes), or more.
+    let address_only = signals.score.is_some_and(RiskScore::imitation);
     let unlike = |otherwise: &str| {
-        if signals.score.is_some_and(RiskScore::imitation) {
+        if address_only {
             "a new address on this account's usual network and browser".to_owned()
         } else {
             otherwise.to_owned()
@@ -332,9 +333,11 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
         // account knows (its cookie) is evidence of the owner that statistics don't outweigh: a
         // very unusual sign-in on it (travel, a new network, an updated browser) is challenged,
         // not refused, so the owner can prove themselves and be learned instead of being refused
-        // again at every sign-in. Hard signals below still refuse.
+        // again at every sign-in. So is one whose only new value is the address: that is what an
+        // owner brings whose provider changed it (in a private window, without the cookie), and
+        // a refusal would repeat at every sign-in. Hard signals below still refuse.
         Some(s) if s >= thresholds.high_score => raise(
-            if signals.new_device {
+            if signals.new_device && !address_only {
                 Level::High
             } else {
                 Level::Medium
@@ -562,6 +565,24 @@ mod tests {
             );
             assert!(message(plain).contains("unlike this account's usual sign-ins"));
         }
+        // However high, a score resting on the new address alone is challenged, not refused,
+        // even without the account's device cookie (an owner in a private window whose address
+        // their provider changed); the same score resting on more is refused.
+        let on_a_new_device = |score: RiskScore| {
+            assess(
+                &Signals {
+                    score: Some(score),
+                    new_device: true,
+                    ..Signals::default()
+                },
+                &t,
+            )
+        };
+        let high = RiskScore::for_test(1e6, 0, 2);
+        let a = on_a_new_device(high.imitated());
+        assert_eq!((a.level, a.action), (Level::Medium, Action::Challenge));
+        let a = on_a_new_device(high);
+        assert_eq!((a.level, a.action), (Level::High, Action::Block));
     }
 
     #[test]

@@ -67,14 +67,21 @@ impl fmt::Debug for ModelKey {
 /// An attempt's feature values as keyed hashes, made by [`Population::hash`], and its time if
 /// [`at`](Self::at) gave one: computed once, then used to score and to learn.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Hashed([u64; SLOTS], Option<Timestamp>);
+pub struct Hashed([u64; SLOTS], Option<Timestamp>, Known);
+
+/// Which slots of a [`Hashed`] hold a known value (not empty): bit `slot`.
+type Known = u8;
 
 impl Hashed {
     /// The same values, attempted at `at`: its hour of the day (UTC) joins the score, and only
     /// the account's values seen within [`USER_MODEL_WINDOW_DAYS`] before it count.
     #[must_use]
     pub const fn at(self, at: Timestamp) -> Self {
-        Self(self.0, Some(at))
+        Self(self.0, Some(at), self.2)
+    }
+
+    const fn with_time(self, at: Option<Timestamp>) -> Self {
+        Self(self.0, at, self.2)
     }
 
     /// The keyed hash of the address level (the address as the model counts it).
@@ -245,14 +252,17 @@ impl Population {
     #[must_use]
     pub fn hash(&self, ip: [&str; 3], user_agent: [&str; 4]) -> Hashed {
         let values = ip.iter().chain(&user_agent);
-        let mut out = [0; SLOTS];
+        let (mut out, mut known) = ([0; SLOTS], 0);
         for (slot, (o, value)) in out.iter_mut().zip(values).enumerate() {
             let mut h = SipHasher13::new_with_key(&self.key.0);
             h.write_u8(slot as u8);
             h.write(bounded(value).as_bytes());
             *o = h.finish();
+            if !value.is_empty() {
+                known |= 1 << slot;
+            }
         }
-        Hashed(out, None)
+        Hashed(out, None, known)
     }
 
     /// Hashes an [`Observation`]'s values.
@@ -261,7 +271,7 @@ impl Population {
         let value = |f, level| observation.values(f).get(level).map_or("", String::as_str);
         let ip = std::array::from_fn(|level| value(Feature::Ip, level));
         let user_agent = std::array::from_fn(|level| value(Feature::UserAgent, level));
-        Hashed(self.hash(ip, user_agent).0, observation.time())
+        self.hash(ip, user_agent).with_time(observation.time())
     }
 
     /// Learns a sign-in of the user whose model is `user` (the reference learns only successful
@@ -322,6 +332,7 @@ impl Population {
                 let sketch = if level == 0 { &self.first } else { &self.rest };
                 counts.population[level] = f64::from(sketch.estimate(hash));
                 counts.user[level] = f64::from(user.count(slot, hash, day));
+                counts.known[level] = hashed.2 & (1 << slot) != 0;
             }
             if counts.population[0] > 0.0 {
                 counts.below_first = below as f64;
@@ -840,12 +851,14 @@ mod tests {
         };
         let mut exact = History::new();
         let mut population = Population::new(key());
-        let mut models: [UserModel; 3] = Default::default();
+        let mut models: [UserModel; 4] = Default::default();
         let mut second = 0;
         for (user, n, obs) in [
             (0_usize, 3, with("A", "X", "NO", "U1")),
             (1, 27, with("C", "Y", "DE", "U2")),
             (2, 30, with("D", "Z", "US", "U2")),
+            // An account whose network is unknown.
+            (3, 3, with("F", "", "NO", "U1")),
         ] {
             for _ in 0..n {
                 exact.learn(&UserId::from(user as u64), &obs);
@@ -858,16 +871,16 @@ mod tests {
                 second += 1;
             }
         }
-        let u = UserId::from(0_u64);
-        for (obs, imitation) in [
-            (with("E", "X", "NO", "U1"), true),
-            (with("E", "X", "NO", "U2"), false),
-            (with("A", "X", "NO", "U1"), false),
-            (with("E", "Y", "DE", "U1"), false),
+        for (user, obs, imitation) in [
+            (0, with("E", "X", "NO", "U1"), true),
+            (0, with("E", "X", "NO", "U2"), false),
+            (0, with("A", "X", "NO", "U1"), false),
+            (0, with("E", "Y", "DE", "U1"), false),
+            (3, with("G", "", "NO", "U1"), false),
         ] {
-            let want = exact.score(&u, &obs).unwrap();
+            let want = exact.score(&UserId::from(user as u64), &obs).unwrap();
             let got = population
-                .score(&models[0], &population.hash_observation(&obs))
+                .score(&models[user], &population.hash_observation(&obs))
                 .unwrap();
             assert!((want.ln() - got.ln()).abs() < 1e-9, "{want:?} vs {got:?}");
             assert_eq!((want.imitation(), got.imitation()), (imitation, imitation));
