@@ -88,9 +88,9 @@ pub const REPLAY_FAILURE_WINDOW_MS: i64 = 3_600_000;
 struct FailureCounts {
     /// Every counted failure in time order: when, on which account, from which source.
     recent: VecDeque<(i64, i64, IpAddr)>,
-    pairs: HashMap<(i64, IpAddr), u64>,
     accounts: HashMap<i64, u64>,
-    /// Per source, its failures per account.
+    /// Per source, its failures per account: the per-pair counts, and by their number the
+    /// distinct accounts.
     sources: HashMap<IpAddr, HashMap<i64, u64>>,
 }
 
@@ -103,7 +103,6 @@ impl FailureCounts {
                 break;
             }
             self.recent.pop_front();
-            decrement(&mut self.pairs, (account, source));
             decrement(&mut self.accounts, account);
             if let Some(by_account) = self.sources.get_mut(&source) {
                 decrement(by_account, account);
@@ -116,17 +115,20 @@ impl FailureCounts {
 
     /// The counts an attempt on `account` from `source` meets.
     fn of(&self, account: i64, source: IpAddr) -> Failures {
+        let by_account = self.sources.get(&source);
         Failures::new(
-            self.pairs.get(&(account, source)).copied().unwrap_or(0),
+            by_account
+                .and_then(|a| a.get(&account))
+                .copied()
+                .unwrap_or(0),
             self.accounts.get(&account).copied().unwrap_or(0),
-            self.sources.get(&source).map_or(0, |a| a.len() as u64),
+            by_account.map_or(0, |a| a.len() as u64),
         )
     }
 
     /// Counts a failed attempt at `at` (attempts arrive in time order).
     fn add(&mut self, at: i64, account: i64, source: IpAddr) {
         self.recent.push_back((at, account, source));
-        *self.pairs.entry((account, source)).or_default() += 1;
         *self.accounts.entry(account).or_default() += 1;
         *self
             .sources

@@ -603,10 +603,13 @@ pub(crate) fn freeman(
             4.0_f64.ln()
         };
     }
-    let imitation = new_address_on_own_network && own_user_agent;
-    let imitation_ln = IMITATION_ODDS.ln();
-    ln += if imitation {
-        ln_sum(ratios, imitation_ln)
+    // Whether the imitation term carries the score; its logarithm only when it applies (this
+    // is the scoring path).
+    let mut imitation = false;
+    ln += if new_address_on_own_network && own_user_agent {
+        let odds = IMITATION_ODDS.ln();
+        imitation = odds > ratios;
+        ln_sum(ratios, odds)
     } else {
         ratios
     };
@@ -618,7 +621,7 @@ pub(crate) fn freeman(
         ln,
         unseen_features: unseen,
         features: scored,
-        imitation: imitation && imitation_ln > ratios,
+        imitation,
     })
 }
 
