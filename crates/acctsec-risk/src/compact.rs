@@ -457,11 +457,19 @@ impl Population {
             .into_iter()
             .zip(adds)
         {
+            // An add raises each row by at most one (one cell, by one), so no row can hold more
+            // than the adds in all: a cell over it, or a row of cells each within it but
+            // together over it, is not a learned population.
             let most = logins.saturating_mul(most);
-            for cell in &mut sketch.cells {
-                *cell = r.u32()?;
-                if u64::from(*cell) > most {
-                    return Err(invalid("a count above its sign-ins"));
+            let width = sketch.width;
+            for row in sketch.cells.chunks_mut(width) {
+                let mut sum = 0_u64;
+                for cell in row {
+                    *cell = r.u32()?;
+                    sum += u64::from(*cell);
+                }
+                if sum > most {
+                    return Err(invalid("a row of counts above its sign-ins"));
                 }
             }
         }

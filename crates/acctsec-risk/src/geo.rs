@@ -57,6 +57,10 @@ impl fmt::Debug for Location {
 
 /// Mean Earth radius, km (IUGG).
 const EARTH_RADIUS_KM: f64 = 6_371.008_8;
+/// The largest accuracy radius a [`Location`] may have: half the Earth's circumference, beyond
+/// which a radius says nothing more (no two places are farther apart). A larger one would
+/// also make every distance fall within it and so switch the impossible-travel check off.
+pub const MAX_ACCURACY_KM: f64 = std::f64::consts::PI * EARTH_RADIUS_KM;
 
 impl Location {
     /// A location from degrees and an accuracy radius in kilometres.
@@ -64,7 +68,7 @@ impl Location {
     /// # Errors
     ///
     /// [`Error::Invalid`] if the latitude is outside ±90, the longitude outside ±180, or the
-    /// radius negative or not finite.
+    /// radius negative, not finite or over [`MAX_ACCURACY_KM`].
     pub fn new(lat: f64, lon: f64, accuracy_km: f64) -> Result<Self> {
         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
             return Err(Error::Invalid(
@@ -72,10 +76,10 @@ impl Location {
                 "latitude or longitude out of range",
             ));
         }
-        if !accuracy_km.is_finite() || accuracy_km < 0.0 {
+        if !(0.0..=MAX_ACCURACY_KM).contains(&accuracy_km) {
             return Err(Error::Invalid(
                 "location",
-                "accuracy radius must be zero or more",
+                "accuracy radius must be from zero to half the Earth's circumference",
             ));
         }
         Ok(Self {
@@ -148,6 +152,17 @@ mod tests {
         assert!(oslo.distance_km(&oslo) < 1e-9);
         assert!(Location::new(91.0, 0.0, 1.0).is_err());
         assert!(Location::new(0.0, 0.0, f64::NAN).is_err());
+        assert!(Location::new(0.0, 0.0, -0.5).is_err());
+        // A radius beyond half the circumference would hold every distance (and a huge one from
+        // a stored profile turned the impossible-travel check off).
+        assert!(Location::new(0.0, 0.0, MAX_ACCURACY_KM).is_ok());
+        assert!(Location::new(0.0, 0.0, MAX_ACCURACY_KM + 1.0).is_err());
+        assert!(Location::new(0.0, 0.0, 1e300).is_err());
+        let antipode = Location::new(0.0, 180.0, 0.0).unwrap();
+        assert!(
+            (Location::new(0.0, 0.0, 0.0).unwrap().distance_km(&antipode) - MAX_ACCURACY_KM).abs()
+                < 1e-6
+        );
         assert_eq!(CountryCode::new("no").unwrap().as_str(), "NO");
         assert!(CountryCode::new("NOR").is_err());
     }

@@ -30,7 +30,7 @@ pub use compact::{
 };
 pub use engine::{Attempt, Checked, Engine, Failures};
 pub use evaluate::{KindMetrics, REPLAY_FAILURE_WINDOW_MS, Replay, Report, Scorer, ScorerReport};
-pub use geo::{CountryCode, Geo, GeoLookup, Location};
+pub use geo::{CountryCode, Geo, GeoLookup, Location, MAX_ACCURACY_KM};
 pub use model::{
     Feature, History, IMITATION_ODDS, MAX_OBSERVATION_VALUE_BYTES, Observation, RiskScore,
 };

@@ -569,11 +569,31 @@ fn a_population_is_stored_and_read_back_whole() {
     // Fewer sign-ins (1 of 3) than the cells record.
     assert_eq!(
         refused(&|b| b[11..19].copy_from_slice(&1_u64.to_le_bytes())),
-        "a count above its sign-ins"
+        "a row of counts above its sign-ins"
     );
     let cell = 43 + 4 * 100;
     assert_eq!(
         refused(&|b| b[cell..cell + 4].copy_from_slice(&7_u32.to_le_bytes())),
-        "a count above its sign-ins"
+        "a row of counts above its sign-ins"
+    );
+    // Three sign-ins added six to each first-level row (two values each): one more anywhere in
+    // a row is more than they could add, though the cell itself is within bounds.
+    let row_sum = |b: &[u8], row: usize| -> u32 {
+        b[43 + 4 * 256 * row..43 + 4 * 256 * (row + 1)]
+            .chunks(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .sum()
+    };
+    assert_eq!(
+        (0..4).map(|row| row_sum(&good, row)).collect::<Vec<_>>(),
+        [6; 4]
+    );
+    let empty = (0..256)
+        .map(|i| 43 + 4 * i)
+        .find(|&at| good[at..at + 4] == [0; 4])
+        .unwrap();
+    assert_eq!(
+        refused(&|b| b[empty] = 1),
+        "a row of counts above its sign-ins"
     );
 }
