@@ -74,8 +74,11 @@ fn main() -> ExitCode {
     };
     let engine = Engine::new(Population::new(key(0x5eed_0001)));
     let mut replay = Replay::new(key(0), engine);
-    for l in &log {
-        replay.observe(&l.record, l.attacker);
+    for (i, l) in log.iter().enumerate() {
+        if let Err(e) = replay.observe(&l.record, l.attacker) {
+            eprintln!("attempt {}: {e}", i + 1);
+            return ExitCode::FAILURE;
+        }
     }
     println!("{}", replay.report());
     println!("{} attempts replayed", log.len());

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::net::IpAddr;
 
-use acctsec_core::{DeviceDigest, UserId};
+use acctsec_core::{DeviceDigest, Timestamp, UserId};
 use sha2::{Digest, Sha256};
 
 use crate::account::AccountRisk;
@@ -15,6 +15,7 @@ use crate::engine::{Attempt, Engine, Failures};
 use crate::model::{History, Observation, source_of};
 use crate::rba::RbaRecord;
 use crate::simulate::AttackerKind;
+use crate::{Error, Result};
 
 /// The scorers a [`Replay`] compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -168,6 +169,8 @@ pub struct Replay {
     engine: Engine,
     accounts: HashMap<i64, AccountRisk>,
     failures: FailureCounts,
+    /// The time of the latest attempt observed.
+    latest: Option<Timestamp>,
     samples: Vec<Sample>,
     without_history: u64,
 }
@@ -197,13 +200,29 @@ impl Replay {
             engine,
             accounts: HashMap::new(),
             failures: FailureCounts::default(),
+            latest: None,
             samples: Vec::new(),
             without_history: 0,
         }
     }
 
-    /// Scores one attempt, then learns it if it is an owner's successful sign-in.
-    pub fn observe(&mut self, record: &RbaRecord, attacker: Option<AttackerKind>) {
+    /// Scores one attempt, then learns it if it is an owner's successful sign-in. Attempts must
+    /// come in time order (equal times allowed), as a service meets them: the counts of recent
+    /// failures and the models' age windows run on the log's own clock.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for an attempt earlier than one observed before it (a log out of
+    /// order, or a row with a mistyped date ahead of it), which is not observed: one row dated
+    /// centuries ahead would otherwise keep every later failure counted for good.
+    pub fn observe(&mut self, record: &RbaRecord, attacker: Option<AttackerKind>) -> Result<()> {
+        if self.latest.is_some_and(|latest| record.at < latest) {
+            return Err(Error::Invalid(
+                "replay",
+                "an attempt earlier than one before it: replay a log in time order",
+            ));
+        }
+        self.latest = Some(record.at);
         let user = UserId::from(record.user);
         let observation = Observation::from(record);
         let hashed = self.population.hash_observation(&observation);
@@ -254,6 +273,7 @@ impl Replay {
                 .or_default()
                 .insert(address);
         }
+        Ok(())
     }
 
     /// The report so far.

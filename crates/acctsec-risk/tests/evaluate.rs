@@ -11,7 +11,7 @@ fn replay(log: &[Labelled]) -> acctsec_risk::Report {
     let engine = Engine::new(Population::new(ModelKey::new([4; 16])));
     let mut replay = Replay::new(ModelKey::new([3; 16]), engine);
     for l in log {
-        replay.observe(&l.record, l.attacker);
+        assert_eq!(replay.observe(&l.record, l.attacker), Ok(()));
     }
     replay.report()
 }
@@ -164,6 +164,26 @@ fn the_replay_counts_failed_attempts_for_the_engine_s_failure_rules() {
     assert_eq!(engine_on(failures(&[victim; 2], 5 * minute)), (0.0, 0.0));
     // The same ten, two hours back, are outside the window.
     assert_eq!(engine_on(failures(&[victim; 10], 120 * minute)), (0.0, 0.0));
+
+    // A failure dated a century ahead (a mistyped year) ends the replay with an error at the
+    // next attempt, instead of holding every later failure in the counts for good.
+    let mut replay = Replay::new(
+        ModelKey::new([3; 16]),
+        Engine::new(Population::new(ModelKey::new([4; 16]))),
+    );
+    let mut typo = last.clone();
+    typo.success = false;
+    typo.at = at(&last, 100 * 365 * 86_400_000);
+    replay.observe(&last, None).unwrap();
+    replay.observe(&last, None).unwrap();
+    replay.observe(&typo, None).unwrap();
+    assert_eq!(
+        replay.observe(&attempt, None).unwrap_err(),
+        acctsec_risk::Error::Invalid(
+            "replay",
+            "an attempt earlier than one before it: replay a log in time order"
+        )
+    );
 }
 
 #[test]
