@@ -518,6 +518,13 @@ pub const USER_MODEL_WINDOW_DAYS: u32 = 180;
 pub const HABIT_HALF_LIFE_DAYS: u32 = 180;
 /// Sign-ins a [`UserModel`] needs before it calls an hour unusual.
 pub const MIN_HOUR_HISTORY: u32 = 20;
+/// Days a stored time may lie after the time at hand (a sign-in being scored or learned) before
+/// it is taken for a clock's fault: one. Such a value vouches for nothing, is the first to make
+/// room, and is dated anew when seen again; without that, one sign-in learned while a clock ran
+/// decades ahead would stay in force until that date, never aging out and never making room.
+/// Fleets whose clocks agree within a day, and sign-ins learned up to a day out of order, are
+/// unaffected.
+pub const CLOCK_AHEAD_TOLERANCE_DAYS: u32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
@@ -527,10 +534,27 @@ struct Entry {
 }
 
 impl Entry {
-    /// Whether the entry is within the age window on `day` (always, without a day).
+    /// Whether the entry is within the age window on `day` and not dated after it (always,
+    /// without a day).
     fn live_on(&self, day: Option<u32>) -> bool {
-        day.is_none_or(|day| self.day.saturating_add(USER_MODEL_WINDOW_DAYS) >= day)
+        day.is_none_or(|day| self.in_window(day) && !ahead_of(self.day, day))
     }
+
+    /// Whether the entry was seen within the age window ending on `day`.
+    const fn in_window(&self, day: u32) -> bool {
+        self.day.saturating_add(USER_MODEL_WINDOW_DAYS) >= day
+    }
+}
+
+/// Whether `stored` lies further after `day` than a clock may be off
+/// ([`CLOCK_AHEAD_TOLERANCE_DAYS`]).
+const fn ahead_of(stored: u32, day: u32) -> bool {
+    stored > day.saturating_add(CLOCK_AHEAD_TOLERANCE_DAYS)
+}
+
+/// [`ahead_of`] for times, by their days (as the model dates its values).
+pub(crate) fn time_ahead_of(stored: Timestamp, now: Timestamp) -> bool {
+    ahead_of(day_of(stored), day_of(now))
 }
 
 /// One account's side of the model, bounded: per level, the most frequent values as keyed hashes
@@ -611,11 +635,17 @@ impl UserModel {
         let levels = self.tables.iter_mut().zip(USER_MODEL_CAPS).zip(&hashed.0);
         for ((table, cap), &hash) in levels {
             // Without the age window, values counted long ago would hold their places against
-            // today's (the browser of two years ago against this month's).
-            table.retain(|e| e.live_on(Some(day)));
+            // today's (the browser of two years ago against this month's). A value dated ahead
+            // of the sign-in is kept (the clock at fault may be this one), but dated anew when
+            // seen and first to make room.
+            table.retain(|e| e.in_window(day));
             if let Some(e) = table.iter_mut().find(|e| e.hash == hash) {
                 e.count = e.count.saturating_add(1);
-                e.day = e.day.max(day);
+                e.day = if ahead_of(e.day, day) {
+                    day
+                } else {
+                    e.day.max(day)
+                };
                 continue;
             }
             let entry = Entry {
@@ -625,7 +655,10 @@ impl UserModel {
             };
             if table.len() < cap {
                 table.push(entry);
-            } else if let Some(victim) = table.iter_mut().min_by_key(|e| (e.count, e.day)) {
+            } else if let Some(victim) = table
+                .iter_mut()
+                .min_by_key(|e| (!ahead_of(e.day, day), e.count, e.day))
+            {
                 *victim = entry;
             }
         }
@@ -664,8 +697,10 @@ impl UserModel {
     /// Halves the habit counts once for every [`HABIT_HALF_LIFE_DAYS`] since they were last
     /// halved, up to `day`.
     fn age_habits(&mut self, day: u32) {
-        // With nothing counted there is nothing to age: the period begins.
-        if self.counted() == 0 {
+        // With nothing counted there is nothing to age: the period begins. A period begun
+        // ahead of the sign-in (a clock's fault) begins again, or the counts would not age
+        // until that day.
+        if self.counted() == 0 || ahead_of(self.habits_since, day) {
             self.habits_since = day;
             return;
         }
@@ -992,6 +1027,70 @@ mod tests {
         // counts, 181 days old, were halved first (1 of 2 → 0 of 1).
         population.learn(&mut model, &h, day(last + 1));
         assert_eq!((model.new_addresses, model.counted()), (1, 2));
+    }
+
+    #[test]
+    fn a_day_from_a_clock_running_ahead_does_not_stay_in_force() {
+        let mut population = Population::new(key());
+        let mut model = UserModel::default();
+        let home = population.hash(["home", "AS1", "NO"], ["ua", "b", "o", "d"]);
+        let cafe = population.hash(["cafe", "AS1", "NO"], ["ua", "b", "o", "d"]);
+        let day = |d: i64| Timestamp::from_unix_secs(d * 86_400);
+        let (today, ahead) = (20_000, 20_000 + 60 * 365);
+        for d in 0..30 {
+            population.learn(&mut model, &home, day(today - 30 + d));
+        }
+        // One sign-in learned while the clock ran sixty years ahead.
+        population.learn(&mut model, &cafe, day(ahead));
+        let days = |model: &UserModel, h: &Hashed| {
+            model.tables[0]
+                .iter()
+                .find(|e| e.hash == h.0[0])
+                .map(|e| e.day)
+        };
+        assert_eq!(days(&model, &cafe), Some(day_of(day(ahead))));
+        // Learning it aged out all before it (which clock is wrong can't be told), and emptied
+        // the habits. Back on time, the address dated ahead is no one's yet: it is a day past a
+        // clock's tolerance away.
+        assert_eq!(model.count(0, home.0[0], Some(day_of(day(today)))), 0);
+        assert_eq!(model.counted(), 1);
+        assert_eq!(model.count(0, cafe.0[0], Some(day_of(day(today)))), 0);
+        assert_eq!(model.count(0, cafe.0[0], Some(day_of(day(ahead - 1)))), 1);
+        assert_eq!(model.count(0, cafe.0[0], Some(day_of(day(ahead - 2)))), 0);
+        // Seen again, it is dated that day and ages from there like any other.
+        population.learn(&mut model, &cafe, day(today));
+        assert_eq!(days(&model, &cafe), Some(day_of(day(today))));
+        assert_eq!(model.count(0, cafe.0[0], Some(day_of(day(today)))), 2);
+        let past = today + 1 + i64::from(USER_MODEL_WINDOW_DAYS);
+        assert_eq!(model.count(0, cafe.0[0], Some(day_of(day(past)))), 0);
+        // The habit counts' period, begun ahead, began again that day: two periods on, the
+        // two sign-ins counted are halved twice, to nothing, before the third is counted.
+        assert_eq!(model.habits_since, day_of(day(today)));
+        population.learn(
+            &mut model,
+            &home,
+            day(today + 2 * i64::from(HABIT_HALF_LIFE_DAYS)),
+        );
+        assert_eq!(model.counted(), 1);
+    }
+
+    #[test]
+    fn a_value_dated_ahead_makes_room_first() {
+        let mut population = Population::new(key());
+        let mut model = UserModel::default();
+        let day = |d: i64| Timestamp::from_unix_secs(d * 86_400);
+        let cap = USER_MODEL_CAPS[0];
+        let address: Vec<Hashed> = (0..=cap)
+            .map(|i| population.hash([&format!("a{i}"), "AS1", "NO"], ["ua", "b", "o", "d"]))
+            .collect();
+        population.learn(&mut model, &address[0], day(90_000));
+        for a in &address[1..] {
+            population.learn(&mut model, a, day(20_000));
+        }
+        let kept = |i: usize| model.tables[0].iter().any(|e| e.hash == address[i].0[0]);
+        assert_eq!(model.tables[0].len(), cap);
+        assert!(!kept(0), "the address dated ahead made room");
+        assert!((1..=cap).all(kept));
     }
 
     #[test]

@@ -24,9 +24,10 @@ pub use assess::{
     Thresholds, ThresholdsBuilder, assess,
 };
 pub use compact::{
-    DEFAULT_FIRST_WIDTH_LOG2, DEFAULT_REST_WIDTH_LOG2, HABIT_HALF_LIFE_DAYS, Hashed,
-    MAX_POPULATION_LOGINS_PER_USER, MAX_USER_MODEL_ENCODED_BYTES, MIN_HOUR_HISTORY, ModelKey,
-    Population, SKETCH_WIDTH_LOG2, USER_MODEL_CAPS, USER_MODEL_WINDOW_DAYS, UserModel,
+    CLOCK_AHEAD_TOLERANCE_DAYS, DEFAULT_FIRST_WIDTH_LOG2, DEFAULT_REST_WIDTH_LOG2,
+    HABIT_HALF_LIFE_DAYS, Hashed, MAX_POPULATION_LOGINS_PER_USER, MAX_USER_MODEL_ENCODED_BYTES,
+    MIN_HOUR_HISTORY, ModelKey, Population, SKETCH_WIDTH_LOG2, USER_MODEL_CAPS,
+    USER_MODEL_WINDOW_DAYS, UserModel,
 };
 pub use engine::{Attempt, Checked, Engine, Failures};
 pub use evaluate::{KindMetrics, REPLAY_FAILURE_WINDOW_MS, Replay, Report, Scorer, ScorerReport};

@@ -6,7 +6,7 @@ use acctsec_core::{DeviceDigest, Timestamp};
 
 use crate::assess::Signals;
 use crate::bytes::{Reader, storable};
-use crate::compact::window_start;
+use crate::compact::{time_ahead_of as ahead_of, window_start};
 use crate::geo::{CountryCode, Location};
 use crate::travel::{TravelLimits, impossible_travel};
 use crate::{Error, Result};
@@ -117,7 +117,7 @@ impl Profile {
             return signals;
         }
         let since = window_start(now);
-        let live = |last: Timestamp| last >= since;
+        let live = |last: Timestamp| last >= since && !ahead_of(last, now);
         signals.new_country = country.filter(|c| {
             !self
                 .countries
@@ -143,6 +143,11 @@ impl Profile {
     /// Sign-ins may arrive out of order: an entry keeps its latest time, and a late one never
     /// pushes out something seen more recently. A time outside the years 0000–9999 (which no
     /// stored profile holds) is learned as the nearest within them.
+    ///
+    /// A stored time more than [`CLOCK_AHEAD_TOLERANCE_DAYS`](crate::CLOCK_AHEAD_TOLERANCE_DAYS)
+    /// after `at` is a clock's fault: its entry vouches for nothing in
+    /// [`signals`](Self::signals), is the first to make room, and takes `at` when seen again; a
+    /// last place dated so is replaced by this sign-in's.
     pub fn learn(
         &mut self,
         country: Option<CountryCode>,
@@ -157,10 +162,10 @@ impl Profile {
         self.successes = self.successes.saturating_add(1);
         if let Some(code) = country {
             match self.countries.iter_mut().find(|seen| seen.code == code) {
-                Some(seen) => seen.last = seen.last.max(at),
+                Some(seen) => seen.last = latest(seen.last, at),
                 None => {
                     let entry = CountrySeen { code, last: at };
-                    insert_bounded(&mut self.countries, entry, MAX_PROFILE_COUNTRIES, |c| {
+                    insert_bounded(&mut self.countries, entry, MAX_PROFILE_COUNTRIES, at, |c| {
                         c.last
                     });
                 }
@@ -169,15 +174,19 @@ impl Profile {
         if let Some(device) = device {
             let digest = *device;
             match self.devices.iter_mut().find(|seen| seen.digest == digest) {
-                Some(seen) => seen.last = seen.last.max(at),
+                Some(seen) => seen.last = latest(seen.last, at),
                 None => {
                     let entry = DeviceSeen { digest, last: at };
-                    insert_bounded(&mut self.devices, entry, MAX_PROFILE_DEVICES, |d| d.last);
+                    insert_bounded(&mut self.devices, entry, MAX_PROFILE_DEVICES, at, |d| {
+                        d.last
+                    });
                 }
             }
         }
         if let Some(location) = location
-            && self.last_located.is_none_or(|last| at >= last.at)
+            && self
+                .last_located
+                .is_none_or(|last| at >= last.at || ahead_of(last.at, at))
         {
             self.last_located = Some(Located { at, location });
         }
@@ -309,17 +318,35 @@ impl Profile {
     }
 }
 
+/// The time to keep for an entry seen again at `at`: the later of the two, unless the stored one
+/// is a clock's fault.
+fn latest(stored: Timestamp, at: Timestamp) -> Timestamp {
+    if ahead_of(stored, at) {
+        at
+    } else {
+        stored.max(at)
+    }
+}
+
 /// Adds `entry`, keeping at most `cap`: when full, the least recently seen goes — unless the new
 /// entry is older still, and then it is not kept.
-fn insert_bounded<T>(list: &mut Vec<T>, entry: T, cap: usize, last: impl Fn(&T) -> Timestamp) {
+fn insert_bounded<T>(
+    list: &mut Vec<T>,
+    entry: T,
+    cap: usize,
+    at: Timestamp,
+    last: impl Fn(&T) -> Timestamp,
+) {
     if list.len() >= cap {
+        // Entries dated ahead of the sign-in (a clock's fault) make room first.
+        let key = |e: &T| (!ahead_of(last(e), at), last(e));
         let oldest = list
             .iter()
             .enumerate()
-            .min_by_key(|(_, e)| last(e))
-            .map(|(i, e)| (i, last(e)));
+            .min_by_key(|(_, e)| key(e))
+            .map(|(i, e)| (i, key(e)));
         match oldest {
-            Some((i, when)) if when <= last(&entry) => {
+            Some((i, when)) if when <= key(&entry) => {
                 list.remove(i);
             }
             _ => return,
@@ -328,7 +355,6 @@ fn insert_bounded<T>(list: &mut Vec<T>, entry: T, cap: usize, last: impl Fn(&T) 
     list.push(entry);
 }
 
-/// Reads little-endian values off a byte slice, failing instead of panicking when it runs out.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,6 +540,64 @@ mod tests {
         p.learn(None, Some(&device("c")), None, day(190));
         assert_eq!((p.countries.len(), p.devices.len()), (1, 2));
         assert!(p.last_located.is_none());
+    }
+
+    #[test]
+    fn a_time_from_a_clock_running_ahead_does_not_stay_in_force() {
+        let day = |d: i64| t(d * 86_400);
+        let (today, ahead) = (20_000, 20_000 + 60 * 365);
+        let (oslo, rio) = (
+            Location::new(59.91, 10.75, 5.0).unwrap(),
+            Location::new(-22.91, -43.17, 5.0).unwrap(),
+        );
+        let mut p = profile();
+        // One sign-in learned while the clock ran sixty years ahead: Brazil, a phone, Rio.
+        p.learn(
+            Some(cc("BR")),
+            Some(&device("phone")),
+            Some(rio),
+            day(ahead),
+        );
+        // Back on time, none of it vouches, and the place dated ahead is no last place.
+        let back = signals(
+            &p,
+            Some(cc("BR")),
+            Some(&device("phone")),
+            Some(&oslo),
+            day(today),
+        );
+        assert_eq!(
+            (back.new_country, back.new_device, back.impossible_travel),
+            (Some(cc("BR")), true, None)
+        );
+        // A sign-in on time from Oslo replaces that last place: Rio an hour later is
+        // impossible travel again.
+        p.learn(
+            Some(cc("NO")),
+            Some(&device("laptop")),
+            Some(oslo),
+            day(today),
+        );
+        let later = signals(&p, None, None, Some(&rio), t(today * 86_400 + 3_600));
+        assert!(later.impossible_travel.is_some());
+        // The phone seen again is dated that day, and ages out from there like anything else.
+        p.learn(Some(cc("BR")), Some(&device("phone")), None, day(today + 1));
+        assert!(!signals(&p, None, Some(&device("phone")), None, day(today + 2)).new_device);
+        let past = today + 2 + i64::from(crate::USER_MODEL_WINDOW_DAYS);
+        let aged = signals(&p, Some(cc("BR")), Some(&device("phone")), None, day(past));
+        assert_eq!((aged.new_country, aged.new_device), (Some(cc("BR")), true));
+    }
+
+    #[test]
+    fn an_entry_dated_ahead_makes_room_first() {
+        let day = |d: i64| t(d * 86_400);
+        let mut p = profile();
+        p.learn(None, Some(&device("glitch")), None, day(90_000));
+        for i in 0..MAX_PROFILE_DEVICES {
+            p.learn(None, Some(&device(&format!("dev-{i}"))), None, day(20_000));
+        }
+        assert_eq!(p.devices.len(), MAX_PROFILE_DEVICES);
+        assert!(p.devices.iter().all(|d| d.digest != device("glitch")));
     }
 
     #[test]
