@@ -142,7 +142,9 @@ impl Profile {
     /// ending at `at` ([`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS), as the model).
     /// Sign-ins may arrive out of order: an entry keeps its latest time, and a late one never
     /// pushes out something seen more recently. A time outside the years 0000–9999 (which no
-    /// stored profile holds) is learned as the nearest within them.
+    /// stored profile holds) is learned as the nearest within them. Windows count whole days
+    /// from 1970 (as the model's do): a sign-in dated before 1970, a clock reset, is older than
+    /// every window and vouches for nothing.
     ///
     /// A stored time more than [`CLOCK_AHEAD_TOLERANCE_DAYS`](crate::CLOCK_AHEAD_TOLERANCE_DAYS)
     /// after `at` is a clock's fault: its entry vouches for nothing in
