@@ -11,7 +11,8 @@ use crate::key::{HmacSha256, derived_mac, mac_parts};
 use crate::token::is_valid_lifetime;
 use crate::{Error, Result};
 
-/// The default number of digits: 6 (ASVS 5.0 6.5: at least 20 bits of entropy).
+/// The default number of digits: 6, log2 10^6 ≈ 19.9 bits (ASVS 5.0 6.5 asks for 20 bits and
+/// names six random digits as enough).
 pub const DEFAULT_CODE_DIGITS: u8 = 6;
 /// The fewest digits a code may have.
 pub const MIN_CODE_DIGITS: u8 = 6;

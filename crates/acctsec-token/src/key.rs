@@ -3,6 +3,7 @@
 use std::fmt;
 
 use acctsec_core::rng::TryCryptoRng;
+use hmac::digest::FixedOutput;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
@@ -56,14 +57,24 @@ fn derive(secret: &[u8], label: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
     }
     let mut mac = HmacSha256::new_from_slice(secret).map_err(|_| Error::KeyTooShort)?;
     mac.update(label);
-    Ok(Zeroizing::new(mac.finalize().into_bytes().into()))
+    let mut subkey = Zeroizing::new([0; 32]);
+    finalize_into(mac, &mut subkey);
+    Ok(subkey)
+}
+
+/// Finishes `mac` straight into `out`, which the caller wipes (a tag is as good as a forgery
+/// for its message; a derived key is a key): no copy of the output is left behind by value.
+pub(crate) fn finalize_into(mac: HmacSha256, out: &mut [u8; 32]) {
+    FixedOutput::finalize_into(mac, out.into());
 }
 
 /// A keyed HMAC-SHA256 state under the sub-key for `label`, ready to be cloned for each message.
 ///
 /// On the heap: the state is as good as the key, and a key held inline would leave unwiped
 /// copies behind wherever it is moved (a key ring's vector growing or closing a gap). Boxed, a
-/// move copies the pointer, and the one state is wiped where it lives when dropped.
+/// move copies the pointer, and the state is wiped where it lives when dropped. Building it,
+/// and each message's clone, pass through the stack, where Rust's moves may leave copies that
+/// nothing wipes: there the wiping is best effort, as for any secret in Rust.
 pub(crate) fn derived_mac(secret: &[u8], label: &[u8]) -> Result<Box<HmacSha256>> {
     let subkey = derive(secret, label)?;
     HmacSha256::new_from_slice(subkey.as_ref())

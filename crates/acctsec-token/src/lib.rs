@@ -40,9 +40,13 @@ pub enum Error {
     /// A lifetime that is zero, not whole milliseconds, or over the allowed maximum.
     #[error("lifetime is zero, not whole milliseconds, or over the maximum")]
     InvalidLifetime,
-    /// A leeway over [`MAX_LEEWAY`].
-    #[error("leeway is over the maximum")]
+    /// A leeway over [`MAX_LEEWAY`] or not whole milliseconds.
+    #[error("leeway is over the maximum or not whole milliseconds")]
     InvalidLeeway,
+    /// A time so late that a token issued at it could not expire: its expiry, plus the largest
+    /// leeway, is past the latest time a token carries (a broken clock).
+    #[error("the time is too late to issue a token at")]
+    TimeOutOfRange,
     /// A digit count outside [`MIN_CODE_DIGITS`]..=[`MAX_CODE_DIGITS`].
     #[error("code digits must be from 6 to 10")]
     InvalidDigits,

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::b64;
-use crate::key::{HmacSha256, KeyId, KeyRing, derived_mac, mac_parts};
+use crate::key::{HmacSha256, KeyId, KeyRing, derived_mac, finalize_into, mac_parts};
 use crate::{Error, Result};
 
 /// The token format version this crate writes and reads.
@@ -323,14 +323,16 @@ pub struct TokensBuilder {
 
 impl TokensBuilder {
     /// The longest lifetime `issue` grants and `verify` accepts (default
-    /// [`DEFAULT_MAX_LIFETIME`], at most [`MAX_LIFETIME_CEILING`]). Lowering it also shortens the
-    /// life of tokens already issued.
+    /// [`DEFAULT_MAX_LIFETIME`], at most [`MAX_LIFETIME_CEILING`]). Lowering it also refuses
+    /// tokens already issued with a longer lifetime, at any time, as
+    /// [`Rejection::Expired`].
     pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
         self.tokens.max_lifetime = max_lifetime;
         self
     }
 
-    /// The allowance for clock skew (default [`DEFAULT_LEEWAY`], at most [`MAX_LEEWAY`]).
+    /// The allowance for clock skew (default [`DEFAULT_LEEWAY`], at most [`MAX_LEEWAY`], in
+    /// whole milliseconds as token times are).
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
         self.tokens.leeway = leeway;
         self
@@ -341,12 +343,13 @@ impl TokensBuilder {
     /// # Errors
     ///
     /// [`Error::InvalidLifetime`] if the maximum lifetime is zero, not whole milliseconds, or over
-    /// the ceiling; [`Error::InvalidLeeway`] if the leeway is over [`MAX_LEEWAY`].
+    /// the ceiling; [`Error::InvalidLeeway`] if the leeway is over [`MAX_LEEWAY`] or not whole
+    /// milliseconds (the documented boundaries would not hold: times are whole milliseconds).
     pub fn build(self) -> Result<Tokens> {
         if !is_valid_lifetime(self.tokens.max_lifetime, MAX_LIFETIME_CEILING) {
             return Err(Error::InvalidLifetime);
         }
-        if self.tokens.leeway > MAX_LEEWAY {
+        if self.tokens.leeway > MAX_LEEWAY || !whole_millis(self.tokens.leeway) {
             return Err(Error::InvalidLeeway);
         }
         Ok(self.tokens)
@@ -355,7 +358,12 @@ impl TokensBuilder {
 
 /// Whether `lifetime` is positive, whole milliseconds and at most `max`.
 pub(crate) fn is_valid_lifetime(lifetime: Duration, max: Duration) -> bool {
-    !lifetime.is_zero() && lifetime <= max && lifetime.subsec_nanos().is_multiple_of(1_000_000)
+    !lifetime.is_zero() && lifetime <= max && whole_millis(lifetime)
+}
+
+/// Whether `d` is whole milliseconds.
+fn whole_millis(d: Duration) -> bool {
+    d.subsec_nanos().is_multiple_of(1_000_000)
 }
 
 /// A fixed buffer for a token's bytes that wipes what was written into it when dropped.
@@ -529,7 +537,9 @@ impl Tokens {
     /// # Errors
     ///
     /// [`Error::InvalidLifetime`] if `ttl` is zero, not whole milliseconds, or longer than the
-    /// maximum lifetime; [`Error::Randomness`] if the generator failed.
+    /// maximum lifetime; [`Error::TimeOutOfRange`] if `now` is so late that the token's expiry
+    /// plus [`MAX_LEEWAY`] is past the latest time there is; [`Error::Randomness`] if the
+    /// generator failed.
     pub fn issue<R: TryCryptoRng + ?Sized>(
         &self,
         purpose: &Purpose,
@@ -543,6 +553,12 @@ impl Tokens {
             return Err(Error::InvalidLifetime);
         }
         let lifetime_ms = u32::try_from(ttl.as_millis()).map_err(|_| Error::InvalidLifetime)?;
+        // Expiry must not saturate: a token's stated expiry is its issue time plus its lifetime,
+        // and one that saturated would be expired as soon as it was issued.
+        let latest = i64::from(lifetime_ms) + MAX_LEEWAY.as_millis() as i64;
+        if now.as_unix_millis().checked_add(latest).is_none() {
+            return Err(Error::TimeOutOfRange);
+        }
         let key = self.ring.active();
         let mut raw = Scratch::new();
         raw.put(&[TOKEN_VERSION])?;
@@ -556,7 +572,8 @@ impl Tokens {
         raw.put(binding.as_bytes())?;
         let mut mac = key.mac();
         mac.update(raw.written());
-        raw.put(&mac.finalize().into_bytes())?;
+        let tag = raw.reserve(TAG_BYTES)?;
+        finalize_into(mac, tag.try_into().map_err(|_| Error::Encoding)?);
 
         Ok(IssuedToken {
             token: Token(Zeroizing::new(b64::encode(raw.written()))),
@@ -603,7 +620,9 @@ impl Tokens {
         let key = self.ring.get(p.key_id).ok_or(Rejection::UnknownKey)?;
         let mut mac = key.mac();
         mac.update(p.signed);
-        let tag: [u8; TAG_BYTES] = mac.finalize().into_bytes().into();
+        // The tag this message should carry: a forgery, if the message is an attacker's.
+        let mut tag = Zeroizing::new([0; TAG_BYTES]);
+        finalize_into(mac, &mut tag);
         if !acctsec_core::ct_eq_32(&tag, p.tag) {
             return Err(Rejection::BadTag);
         }

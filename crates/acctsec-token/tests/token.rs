@@ -177,6 +177,35 @@ proptest! {
     }
 
     #[test]
+    fn hostile_structures_never_panic(
+        body in prop::collection::vec(any::<u8>(), 0..260),
+        lengths in prop::collection::vec(any::<u8>(), 2),
+        text in "[A-Za-z0-9_-]{135,346}",
+        bytes in prop::collection::vec(any::<u8>(), 0..400),
+    ) {
+        let tokens = tokens();
+        let id = key(1).id().get().to_be_bytes();
+        // The right version and key, lengths of any size: the structure parser's whole range,
+        // up to the tag check (random bytes carry no valid tag).
+        let mut raw = vec![1, id[0], id[1], id[2], id[3], lengths[0]];
+        raw.extend_from_slice(&body);
+        if let Some(at) = raw.get_mut(7 + usize::from(lengths[0])) {
+            *at = lengths[1];
+        }
+        let forged = Base64UrlUnpadded::encode_string(&raw);
+        for text in [forged.as_str(), text.as_str(), &String::from_utf8_lossy(&bytes)] {
+            let verified = check(&tokens, text);
+            let opened = tokens.open(text, &Purpose::PASSWORD_RESET, t(NOW)).map(|_| ());
+            prop_assert!(verified.is_err());
+            prop_assert_eq!(verified, opened);
+        }
+        // Within bounds and canonical, the right version and key: only the tag refuses it.
+        if (135..=MAX_TOKEN_CHARS).contains(&forged.len()) {
+            prop_assert!(matches!(check(&tokens, &forged), Err(Rejection::BadTag | Rejection::Malformed)));
+        }
+    }
+
+    #[test]
     fn arbitrary_input_never_panics(s in "\\PC{0,400}", raw in prop::collection::vec(any::<u8>(), 0..300)) {
         let tokens = tokens();
         let _ = check(&tokens, &s);
@@ -200,7 +229,17 @@ fn hostile_structures_are_malformed() {
     for (name, text) in [
         ("empty", String::new()),
         ("too long", "A".repeat(MAX_TOKEN_CHARS + 1)),
-        ("padding", format!("{token}=")),
+        // The 154-character token of a two-character subject, padded as standard base64 pads it
+        // to a multiple of four: the length passes, the padding does not.
+        (
+            "padding",
+            format!(
+                "{}==",
+                issue_for(&tokens, &UserId::new("77").unwrap())
+                    .token
+                    .expose()
+            ),
+        ),
         (
             "standard alphabet",
             token.replace('-', "+").replace('_', "/"),
@@ -334,6 +373,11 @@ fn keys_and_settings_are_validated() {
     assert_eq!(build(over, Duration::ZERO), Some(Error::InvalidLifetime));
     let leeway = MAX_LEEWAY + Duration::from_millis(1);
     assert_eq!(build(TTL, leeway), Some(Error::InvalidLeeway));
+    // Times are whole milliseconds: a leeway of 1.5 ms would act as 1 ms, not as documented.
+    assert_eq!(
+        build(TTL, Duration::from_micros(1500)),
+        Some(Error::InvalidLeeway)
+    );
     assert_eq!(build(MAX_LIFETIME_CEILING, MAX_LEEWAY), None);
 
     let tokens = tokens();
@@ -360,6 +404,44 @@ fn keys_and_settings_are_validated() {
         Some(Error::InvalidLifetime)
     );
     assert_eq!(issue(Duration::ZERO), Some(Error::InvalidLifetime));
+}
+
+#[test]
+fn tokens_issued_at_the_ends_of_time_verify_or_are_refused_at_issue() {
+    let tokens = tokens();
+    let user = UserId::from(1_u64);
+    let issue = |now: i64| {
+        tokens.issue(
+            &Purpose::PASSWORD_RESET,
+            &user,
+            &state(1),
+            TTL,
+            t(now),
+            &mut SystemRng,
+        )
+    };
+    let room = i64::try_from((TTL + MAX_LEEWAY).as_millis()).unwrap();
+    // The latest time a token can be issued at: its expiry and the largest leeway still fit.
+    for now in [i64::MAX - room, i64::MIN, i64::MIN + 1] {
+        let issued = issue(now).unwrap();
+        assert_eq!(
+            issued.claims.expires_at,
+            t(now).saturating_add(TTL),
+            "{now}"
+        );
+        assert!(issued.claims.expires_at > issued.claims.issued_at, "{now}");
+        let verified = tokens.verify(
+            issued.token.expose(),
+            &Purpose::PASSWORD_RESET,
+            &state(1),
+            t(now),
+        );
+        assert_eq!(verified.map(|c| c.issued_at), Ok(t(now)), "{now}");
+    }
+    // Any later, the expiry would saturate and the token be expired at birth.
+    for now in [i64::MAX - room + 1, i64::MAX - 1, i64::MAX] {
+        assert_eq!(issue(now).err(), Some(Error::TimeOutOfRange), "{now}");
+    }
 }
 
 #[test]
