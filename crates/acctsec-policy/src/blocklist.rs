@@ -3,16 +3,21 @@
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
+use crate::normalize::{collect_exact, is_nfkc};
 use crate::{Error, Result};
 
 /// The most entries a blocklist holds.
 pub const MAX_BLOCKLIST_ENTRIES: usize = 10_000_000;
-/// The longest entry, bytes; longer lines are refused.
+/// The longest entry, bytes, as typed and once normalised; longer lines are refused.
 pub const MAX_BLOCKLIST_ENTRY_BYTES: usize = 256;
+/// The longest text [`Blocklist::contains`] normalises, bytes: longer text is never on the list
+/// (no entry is over [`MAX_BLOCKLIST_ENTRY_BYTES`] normalised, and normalising shrinks text
+/// by about 4.5× at most — composing Hangul jamo, then lower-casing `ẞ` — far from 16×).
+pub const MAX_BLOCKLIST_CANDIDATE_BYTES: usize = 16 * MAX_BLOCKLIST_ENTRY_BYTES;
 
-/// Passwords a host forbids (its own leaks, product words, local favourites), matched
-/// case-insensitively; entries are NFKC-normalised like passwords. `Debug` shows only how many
-/// entries there are.
+/// Passwords a host forbids (its own leaks, product words, local favourites), matched after
+/// NFKC normalisation (as passwords get) and lower-casing — not full case folding: `STRASSE`
+/// and `straße` differ. `Debug` shows only how many entries there are.
 ///
 /// Stored as one sorted, lower-cased text with an offset per entry: about the size of the list
 /// plus four bytes an entry, searched by binary search.
@@ -33,10 +38,15 @@ pub struct Blocklist {
     starts: Vec<u32>,
 }
 
-/// An entry or a candidate as the list compares them: NFKC-normalised, then lower-cased.
-fn canonical(text: &str) -> String {
-    let normalised = Zeroizing::new(text.nfkc().collect::<String>());
-    normalised.to_lowercase()
+/// An entry or a candidate as the list compares them: NFKC-normalised, then lower-cased, in
+/// one string allocated at its size (a candidate is a password).
+fn canonical(text: &str) -> Zeroizing<String> {
+    // The policy passes passwords it has normalised already: those are not normalised again.
+    Zeroizing::new(if is_nfkc(text) {
+        collect_exact(text.chars().flat_map(char::to_lowercase))
+    } else {
+        collect_exact(text.nfkc().flat_map(char::to_lowercase))
+    })
 }
 
 impl Blocklist {
@@ -60,7 +70,11 @@ impl Blocklist {
             if entries.len() == MAX_BLOCKLIST_ENTRIES {
                 return Err(Error::Blocklist("too many entries"));
             }
-            entries.push(canonical(line));
+            let entry = canonical(line);
+            if entry.len() > MAX_BLOCKLIST_ENTRY_BYTES {
+                return Err(Error::Blocklist("an entry is too long once normalised"));
+            }
+            entries.push(entry.as_str().to_owned());
         }
         entries.sort_unstable();
         entries.dedup();
@@ -85,12 +99,16 @@ impl Blocklist {
             .unwrap_or_default()
     }
 
-    /// Whether `candidate` is on the list, ignoring case, after the same NFKC normalisation as
+    /// Whether `candidate` is on the list, after the same NFKC normalisation and lower-casing as
     /// the entries (so `˚` matches an entry `˚`, both read as a space and a combining ring).
+    /// Text over [`MAX_BLOCKLIST_CANDIDATE_BYTES`] is not looked at: it can't be on the list.
     #[must_use]
     pub fn contains(&self, candidate: &str) -> bool {
+        if self.is_empty() || candidate.len() > MAX_BLOCKLIST_CANDIDATE_BYTES {
+            return false;
+        }
         // The candidate is a password: its normalised copy is wiped too.
-        let needle = Zeroizing::new(canonical(candidate));
+        let needle = canonical(candidate);
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;

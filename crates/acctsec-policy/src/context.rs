@@ -1,6 +1,9 @@
 //! [`Context`]: the words a password must not be built from — the user's own and the site's.
 
 use acctsec_core::Email;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::normalize::collect_exact;
 
 /// The most context words kept of each kind (the user's, the site's); more are ignored. Kept
 /// apart, so a long display name can't push out the site's words.
@@ -41,16 +44,22 @@ fn word_in_bounds(word: &str) -> bool {
     (MIN_CONTEXT_WORD_CHARS..=MAX_CONTEXT_WORD_CHARS).contains(&word.chars().count())
 }
 
-/// Splits the first [`MAX_CONTEXT_TEXT_BYTES`] of `text` into lower-case words of letters and
-/// digits, keeping those within bounds.
-fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
-    text[..text.floor_char_boundary(MAX_CONTEXT_TEXT_BYTES)]
+/// Splits the first [`MAX_CONTEXT_TEXT_BYTES`] of `text`, NFKC-normalised as passwords are,
+/// into lower-case words of letters and digits, keeping those within bounds. (Without the
+/// normalisation, `Ｄａｎａ` or a `José` typed with a combining accent could never match the
+/// normalised password.)
+fn words_of(text: &str) -> Vec<String> {
+    let normalised: String = text[..text.floor_char_boundary(MAX_CONTEXT_TEXT_BYTES)]
+        .nfkc()
+        .collect();
+    normalised
         .split(|c: char| !c.is_alphanumeric())
         .map(str::to_lowercase)
         .filter(|w| word_in_bounds(w))
+        .collect()
 }
 
-fn push_bounded(list: &mut Vec<String>, words: impl Iterator<Item = String>) {
+fn push_bounded(list: &mut Vec<String>, words: impl IntoIterator<Item = String>) {
     for w in words {
         if list.len() == MAX_CONTEXT_WORDS {
             break;
@@ -118,22 +127,25 @@ impl Context {
 /// substitutions undone (`@`/`4` → a, `3` → e, `1`/`!`/`|`/`l` → i, `0` → o, `$`/`5` → s,
 /// `7`/`+` → t, …), so `P@$$w0rd` and `password` compare equal.
 pub(crate) fn canonical(text: &str) -> String {
-    text.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            '@' | '4' => 'a',
-            '8' => 'b',
-            '(' | '[' | '{' | '<' => 'c',
-            '3' => 'e',
-            '6' | '9' => 'g',
-            '1' | '!' | '|' | 'l' => 'i',
-            '0' => 'o',
-            '$' | '5' => 's',
-            '7' | '+' => 't',
-            '2' => 'z',
-            other => other,
-        })
-        .collect()
+    canonical_of(text.chars())
+}
+
+/// [`canonical`] of some characters, in a string allocated at its size.
+pub(crate) fn canonical_of(chars: impl Iterator<Item = char> + Clone) -> String {
+    let folded = chars.flat_map(char::to_lowercase).map(|c| match c {
+        '@' | '4' => 'a',
+        '8' => 'b',
+        '(' | '[' | '{' | '<' => 'c',
+        '3' => 'e',
+        '6' | '9' => 'g',
+        '1' | '!' | '|' | 'l' => 'i',
+        '0' => 'o',
+        '$' | '5' => 's',
+        '7' | '+' => 't',
+        '2' => 'z',
+        other => other,
+    });
+    collect_exact(folded)
 }
 
 /// Edit distance between two short strings, or `None` when their lengths differ by more than

@@ -8,7 +8,9 @@ mod normalize;
 mod policy;
 mod range;
 
-pub use blocklist::{Blocklist, MAX_BLOCKLIST_ENTRIES, MAX_BLOCKLIST_ENTRY_BYTES};
+pub use blocklist::{
+    Blocklist, MAX_BLOCKLIST_CANDIDATE_BYTES, MAX_BLOCKLIST_ENTRIES, MAX_BLOCKLIST_ENTRY_BYTES,
+};
 pub use breach::{
     BREACH_FILTER_FALSE_POSITIVE_RATE, BREACH_FILTER_MAX_FALSE_POSITIVE_RATE, BreachFilter,
     BreachOracle, Breached, MAX_BREACH_HASHES, MAX_BREACH_LINE_BYTES, password_sha1,

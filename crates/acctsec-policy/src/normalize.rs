@@ -1,7 +1,7 @@
 //! Unicode normalisation of passwords, so the policy and the hasher see the same bytes.
 
 use acctsec_core::Password;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// How passwords are normalised before they are judged and hashed. Changing it changes the
 /// bytes that reach the hasher, so a stored hash is tied to the normalisation it was made with:
@@ -36,8 +36,25 @@ impl Normalization {
     #[must_use]
     pub(crate) fn apply(self, password: &Password) -> Password {
         match self {
-            Self::Nfkc => Password::new(password.expose().nfkc().collect::<String>()),
-            Self::None => password.clone(),
+            Self::Nfkc if !is_nfkc(password.expose()) => {
+                Password::new(collect_exact(password.expose().nfkc()))
+            }
+            Self::Nfkc | Self::None => password.clone(),
         }
     }
+}
+
+/// Whether `text` is certainly NFKC already (all ASCII is), so normalising can be skipped: a
+/// quick check, which may answer "maybe" for text that is.
+pub(crate) fn is_nfkc(text: &str) -> bool {
+    is_nfkc_quick(text.chars()) == IsNormalized::Yes
+}
+
+/// The characters of `chars` in a string allocated once at its exact size. A string grown as it
+/// is filled leaves each outgrown buffer behind unwiped; a password's working copies must not.
+/// Goes over `chars` twice (once to measure): meant for bounded text.
+pub(crate) fn collect_exact<I: Iterator<Item = char> + Clone>(chars: I) -> String {
+    let mut out = String::with_capacity(chars.clone().map(char::len_utf8).sum());
+    out.extend(chars);
+    out
 }

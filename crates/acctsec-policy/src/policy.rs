@@ -9,8 +9,9 @@ use zeroize::Zeroizing;
 
 use crate::blocklist::Blocklist;
 use crate::breach::{BreachOracle, Breached, password_sha1};
-use crate::context::{Context, canonical, within_edits};
+use crate::context::{Context, canonical, canonical_of, within_edits};
 use crate::normalize::Normalization;
+use crate::normalize::collect_exact;
 use crate::{Error, Result};
 
 /// Minimum length with a single factor: 15 characters (NIST SP 800-63B-4, 3.1.1.2).
@@ -48,7 +49,7 @@ const LOOKALIKES: &str = "4@8({[<3691!|70$5+%2";
 /// The repeated unit of `text` if the text is that unit typed at least twice (its smallest
 /// period, from the KMP failure function over at most 256 characters).
 fn repeated_base(text: &str) -> Option<String> {
-    let chars = Zeroizing::new(text.chars().take(256).collect::<Vec<char>>());
+    let chars = Zeroizing::new(chars_of(text, 256));
     let n = chars.len();
     let mut fail = vec![0_usize; n];
     for i in 1..n {
@@ -64,7 +65,15 @@ fn repeated_base(text: &str) -> Option<String> {
         }
     }
     let period = n - fail.last().copied().unwrap_or(0);
-    (n > 0 && 2 * period <= n).then(|| chars.iter().take(period).collect())
+    (n > 0 && 2 * period <= n).then(|| collect_exact(chars.iter().take(period).copied()))
+}
+
+/// The first `max` characters of `text`, in a vector allocated once at its size (so no outgrown
+/// buffer holding part of a password is left unwiped).
+fn chars_of(text: &str, max: usize) -> Vec<char> {
+    let mut chars = Vec::with_capacity(text.chars().take(max).count());
+    chars.extend(text.chars().take(max));
+    chars
 }
 
 /// The window for the base of a repeated password: smaller, since its estimate is a second one
@@ -76,7 +85,8 @@ const BASE_LOOKALIKE_KINDS: usize = 6;
 /// `max_chars` characters, cut before the `max_kinds + 1`-th distinct look-alike character.
 fn strength_window(text: &str, max_chars: usize, max_kinds: usize) -> String {
     let mut kinds: Vec<char> = Vec::with_capacity(max_kinds);
-    let mut window = String::new();
+    // Room for the longest window at once: it never grows, so no outgrown buffer is left.
+    let mut window = String::with_capacity(max_chars * 4);
     for c in text.chars().take(max_chars) {
         if LOOKALIKES.contains(c) && !kinds.contains(&c) {
             if kinds.len() == max_kinds {
@@ -641,19 +651,16 @@ impl Policy {
 }
 
 /// Whether the canonical password contains a context word (also once separators are removed), or
-/// is as a whole within two edits of one of at least five characters. Bounded: the password is cut to 256 characters first, and edit
-/// distances are computed only between strings whose lengths differ by at most two.
+/// is as a whole within two edits of one of at least five characters. Bounded: the password is
+/// cut to 256 characters first, and edit distances are computed only between strings whose
+/// lengths differ by at most two.
 fn contains_context_word(password: &str, context: &Context) -> bool {
-    let canonical_full = Zeroizing::new(canonical(password));
-    let canonical_password = Zeroizing::new(canonical_full.chars().take(256).collect::<String>());
+    let canonical_password = Zeroizing::new(canonical_of(password.chars().take(256)));
     // Separators between letters (`C-o-n-t-o-s-o`, `dana.lee`) don't hide a word.
-    let letters_only = Zeroizing::new(
-        canonical_password
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .collect::<String>(),
-    );
-    let password_chars = Zeroizing::new(canonical_password.chars().collect::<Vec<char>>());
+    let letters_only = Zeroizing::new(collect_exact(
+        canonical_password.chars().filter(|c| c.is_alphanumeric()),
+    ));
+    let password_chars = Zeroizing::new(chars_of(&canonical_password, usize::MAX));
     context.words().any(|word| {
         let word = canonical(word);
         canonical_password.contains(&word)

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use acctsec_core::{Email, Password, Timestamp};
 use acctsec_policy::{
-    AgeAdvice, Blocklist, Composition, Context, Error, MAX_CONTEXT_TEXT_BYTES, MAX_CONTEXT_WORDS,
-    Normalization, Policy, ViolationCode,
+    AgeAdvice, Blocklist, Composition, Context, Error, MAX_BLOCKLIST_CANDIDATE_BYTES,
+    MAX_CONTEXT_TEXT_BYTES, MAX_CONTEXT_WORDS, Normalization, Policy, ViolationCode,
 };
 use proptest::prelude::*;
 
@@ -262,6 +262,20 @@ fn the_site_s_blocklist_applies_case_insensitively() {
     for line in ["\u{2da}", "Ｗｉｄｅ", "wide", " \u{30a}"] {
         assert!(odd.contains(line), "{line:?}");
     }
+    // The entry cap holds for the normalised form too: 85 × U+FDFA is 255 bytes typed and
+    // 2,805 normalised (each is 33 bytes of Arabic words).
+    assert!(Blocklist::from_lines(&"\u{fdfa}".repeat(85)).is_err());
+    assert!(Blocklist::from_lines(&"\u{fdfa}".repeat(7)).is_ok());
+    assert_eq!(
+        Blocklist::from_lines(&"\u{fdfa}".repeat(8))
+            .unwrap_err()
+            .to_string(),
+        "invalid blocklist: an entry is too long once normalised"
+    );
+    // Text far longer than any entry could come from is not looked at, nor found.
+    let long = Blocklist::from_lines(&"a".repeat(256)).unwrap();
+    assert!(long.contains(&"A".repeat(256)));
+    assert!(!long.contains(&"a".repeat(MAX_BLOCKLIST_CANDIDATE_BYTES + 1)));
 }
 
 #[test]
@@ -291,6 +305,13 @@ fn context_words_are_refused_under_substitutions_and_small_edits() {
     // The email's domain is not a context word: free-mail domains would refuse good passwords.
     let live = Context::new().with_email(&Email::parse("dana@live.com").unwrap());
     assert!(!codes(&policy, "olive tree garden party", &live).contains(&"context_word"));
+    // Context words are normalised as passwords are: a full-width name, and a name typed with a
+    // combining accent, match the password that spells them plainly.
+    let wide = Context::new().with_user_words("Ｄａｎａ José");
+    assert_eq!(wide.words().collect::<Vec<_>>(), ["dana", "josé"]);
+    let decomposed = Context::new().with_user_words("Jose\u{301}");
+    assert_eq!(decomposed.words().collect::<Vec<_>>(), ["josé"]);
+    assert!(codes(&policy, "josé rocks the boat", &decomposed).contains(&"context_word"));
     // Words shorter than four characters are ignored (too many false matches).
     assert!(
         !Context::new()
