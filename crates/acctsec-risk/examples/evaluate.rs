@@ -76,7 +76,7 @@ fn main() -> ExitCode {
     let mut replay = Replay::new(key(0), engine);
     for (i, l) in log.iter().enumerate() {
         if let Err(e) = replay.observe(&l.record, l.attacker) {
-            eprintln!("attempt {}: {e}", i + 1);
+            eprintln!("attempt {}: {e} (it, or one before it, is misdated)", i + 1);
             return ExitCode::FAILURE;
         }
     }

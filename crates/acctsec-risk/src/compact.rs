@@ -519,12 +519,15 @@ pub const HABIT_HALF_LIFE_DAYS: u32 = 180;
 /// Sign-ins a [`UserModel`] needs before it calls an hour unusual.
 pub const MIN_HOUR_HISTORY: u32 = 20;
 /// Days a stored time may lie after the time at hand (a sign-in being scored or learned) before
-/// it is taken for a clock's fault: one. Such a value vouches for nothing, is the first to make
-/// room, and is dated anew when seen again; without that, one sign-in learned while a clock ran
-/// decades ahead would stay in force until that date, never aging out and never making room.
-/// Fleets whose clocks agree within a day, and sign-ins learned up to a day out of order, are
-/// unaffected.
-pub const CLOCK_AHEAD_TOLERANCE_DAYS: u32 = 1;
+/// it is taken for a clock's fault: the age window, [`USER_MODEL_WINDOW_DAYS`]. Such a value
+/// vouches for nothing, is the first to make room, and is dated anew when seen again; without
+/// that, one sign-in learned while a clock ran decades ahead would stay in force until that
+/// date, never aging out, never making room, and (as the last place) keeping the
+/// impossible-travel check from ever firing. Sign-ins learned up to a window late are learned
+/// as in order. Which clock is wrong can't be told: a sign-in learned while the clock ran more
+/// than a window behind (reset to 1970) dates anew what it touches, so the account is
+/// challenged more until it has learned again — the safe side.
+pub const CLOCK_AHEAD_TOLERANCE_DAYS: u32 = USER_MODEL_WINDOW_DAYS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
@@ -1050,13 +1053,20 @@ mod tests {
         };
         assert_eq!(days(&model, &cafe), Some(day_of(day(ahead))));
         // Learning it aged out all before it (which clock is wrong can't be told), and emptied
-        // the habits. Back on time, the address dated ahead is no one's yet: it is a day past a
-        // clock's tolerance away.
+        // the habits. Back on time, the address dated ahead is no one's yet: it lies more than
+        // a window ahead (the clock's tolerance), but within it, it would count.
         assert_eq!(model.count(0, home.0[0], Some(day_of(day(today)))), 0);
         assert_eq!(model.counted(), 1);
         assert_eq!(model.count(0, cafe.0[0], Some(day_of(day(today)))), 0);
-        assert_eq!(model.count(0, cafe.0[0], Some(day_of(day(ahead - 1)))), 1);
-        assert_eq!(model.count(0, cafe.0[0], Some(day_of(day(ahead - 2)))), 0);
+        let tolerance = i64::from(CLOCK_AHEAD_TOLERANCE_DAYS);
+        assert_eq!(
+            model.count(0, cafe.0[0], Some(day_of(day(ahead - tolerance)))),
+            1
+        );
+        assert_eq!(
+            model.count(0, cafe.0[0], Some(day_of(day(ahead - tolerance - 1)))),
+            0
+        );
         // Seen again, it is dated that day and ages from there like any other.
         population.learn(&mut model, &cafe, day(today));
         assert_eq!(days(&model, &cafe), Some(day_of(day(today))));

@@ -57,9 +57,10 @@ impl fmt::Debug for Location {
 
 /// Mean Earth radius, km (IUGG).
 const EARTH_RADIUS_KM: f64 = 6_371.008_8;
-/// The largest accuracy radius a [`Location`] may have: half the Earth's circumference, beyond
-/// which a radius says nothing more (no two places are farther apart). A larger one would
-/// also make every distance fall within it and so switch the impossible-travel check off.
+/// The largest accuracy radius a [`Location`] may have: half the Earth's circumference. A radius
+/// that large already says "anywhere" (no two places are farther apart), and the
+/// impossible-travel check rightly ignores such a place; a larger one is no measurement but a
+/// fault (an infinite radius in a corrupted profile), and is refused.
 pub const MAX_ACCURACY_KM: f64 = std::f64::consts::PI * EARTH_RADIUS_KM;
 
 impl Location {
@@ -153,8 +154,7 @@ mod tests {
         assert!(Location::new(91.0, 0.0, 1.0).is_err());
         assert!(Location::new(0.0, 0.0, f64::NAN).is_err());
         assert!(Location::new(0.0, 0.0, -0.5).is_err());
-        // A radius beyond half the circumference would hold every distance (and a huge one from
-        // a stored profile turned the impossible-travel check off).
+        // Half the circumference already says "anywhere"; more is no measurement.
         assert!(Location::new(0.0, 0.0, MAX_ACCURACY_KM).is_ok());
         assert!(Location::new(0.0, 0.0, MAX_ACCURACY_KM + 1.0).is_err());
         assert!(Location::new(0.0, 0.0, 1e300).is_err());

@@ -140,8 +140,8 @@ impl Profile {
 
     /// Learns a successful sign-in, after forgetting what was last seen before the age window
     /// ending at `at` ([`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS), as the model).
-    /// Sign-ins may arrive out of order: an entry keeps its latest time, and a late one never
-    /// pushes out something seen more recently. A time outside the years 0000–9999 (which no
+    /// Sign-ins may arrive out of order (up to the age window late): an entry keeps its latest
+    /// time, and a late one never pushes out something seen more recently. A time outside the years 0000–9999 (which no
     /// stored profile holds) is learned as the nearest within them. Windows count whole days
     /// from 1970 (as the model's do): a sign-in dated before 1970, a clock reset, is older than
     /// every window and vouches for nothing.
@@ -600,6 +600,17 @@ mod tests {
         }
         assert_eq!(p.devices.len(), MAX_PROFILE_DEVICES);
         assert!(p.devices.iter().all(|d| d.digest != device("glitch")));
+        // Sign-ins learned late, within the window (a backlog of 170 days), are learned as in
+        // order: a known device keeps its later time, and a new one older than all is not kept.
+        p.learn(None, Some(&device("dev-3")), None, day(20_000 - 170));
+        assert!(
+            p.devices
+                .iter()
+                .any(|d| d.digest == device("dev-3") && d.last == day(20_000))
+        );
+        p.learn(None, Some(&device("late")), None, day(20_000 - 170));
+        assert!(p.devices.iter().all(|d| d.digest != device("late")));
+        assert_eq!(p.devices.len(), MAX_PROFILE_DEVICES);
     }
 
     #[test]
