@@ -3,7 +3,7 @@
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
-use crate::normalize::{collect_exact, is_nfkc};
+use crate::normalize::{collect_exact, is_nfkc, lower};
 use crate::{Error, Result};
 
 /// The most entries a blocklist holds.
@@ -11,8 +11,9 @@ pub const MAX_BLOCKLIST_ENTRIES: usize = 10_000_000;
 /// The longest entry, bytes, as typed and once normalised; longer lines are refused.
 pub const MAX_BLOCKLIST_ENTRY_BYTES: usize = 256;
 /// The longest text [`Blocklist::contains`] normalises, bytes: longer text is never on the list
-/// (no entry is over [`MAX_BLOCKLIST_ENTRY_BYTES`] normalised, and normalising shrinks text
-/// by about 4.5× at most — composing Hangul jamo, then lower-casing `ẞ` — far from 16×).
+/// (no entry is over [`MAX_BLOCKLIST_ENTRY_BYTES`] normalised, and normalising and lower-casing
+/// shrink text 4× at most — a four-byte mathematical letter becomes an ASCII one — far from
+/// 16×).
 pub const MAX_BLOCKLIST_CANDIDATE_BYTES: usize = 16 * MAX_BLOCKLIST_ENTRY_BYTES;
 
 /// Passwords a host forbids (its own leaks, product words, local favourites), matched after
@@ -43,9 +44,9 @@ pub struct Blocklist {
 fn canonical(text: &str) -> Zeroizing<String> {
     // The policy passes passwords it has normalised already: those are not normalised again.
     Zeroizing::new(if is_nfkc(text) {
-        collect_exact(text.chars().flat_map(char::to_lowercase))
+        collect_exact(lower(text.chars()))
     } else {
-        collect_exact(text.nfkc().flat_map(char::to_lowercase))
+        collect_exact(lower(text.nfkc()))
     })
 }
 
@@ -55,8 +56,9 @@ impl Blocklist {
     ///
     /// # Errors
     ///
-    /// [`Error::Blocklist`] if a line is longer than [`MAX_BLOCKLIST_ENTRY_BYTES`] or there are
-    /// more than [`MAX_BLOCKLIST_ENTRIES`] entries (or more text than fits in 4 GiB).
+    /// [`Error::Blocklist`] if a line is longer than [`MAX_BLOCKLIST_ENTRY_BYTES`], as written or
+    /// once normalised, or there are more than [`MAX_BLOCKLIST_ENTRIES`] entries (or more text
+    /// than fits in 4 GiB).
     pub fn from_lines(text: &str) -> Result<Self> {
         let mut entries: Vec<String> = Vec::new();
         for line in text.lines() {

@@ -3,7 +3,7 @@
 use acctsec_core::Email;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::normalize::collect_exact;
+use crate::normalize::{collect_exact, lower};
 
 /// The most context words kept of each kind (the user's, the site's); more are ignored. Kept
 /// apart, so a long display name can't push out the site's words.
@@ -132,7 +132,7 @@ pub(crate) fn canonical(text: &str) -> String {
 
 /// [`canonical`] of some characters, in a string allocated at its size.
 pub(crate) fn canonical_of(chars: impl Iterator<Item = char> + Clone) -> String {
-    let folded = chars.flat_map(char::to_lowercase).map(|c| match c {
+    let folded = lower(chars).map(|c| match c {
         '@' | '4' => 'a',
         '8' => 'b',
         '(' | '[' | '{' | '<' => 'c',

@@ -50,6 +50,17 @@ pub(crate) fn is_nfkc(text: &str) -> bool {
     is_nfkc_quick(text.chars()) == IsNormalized::Yes
 }
 
+/// `chars` lower-cased for comparison, one character at a time, with the final sigma `ς` read
+/// as `σ`: `str::to_lowercase` lower-cases a word-final `Σ` to `ς` and `char::to_lowercase` to
+/// `σ`, so without that `ΟΔΥΣΣΕΑΣ` and `οδυσσεας` would differ.
+pub(crate) fn lower(
+    chars: impl Iterator<Item = char> + Clone,
+) -> impl Iterator<Item = char> + Clone {
+    chars
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+}
+
 /// The characters of `chars` in a string allocated once at its exact size. A string grown as it
 /// is filled leaves each outgrown buffer behind unwiped; a password's working copies must not.
 /// Goes over `chars` twice (once to measure): meant for bounded text.

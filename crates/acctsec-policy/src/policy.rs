@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use acctsec_core::{Password, Timestamp};
+use unicode_normalization::UnicodeNormalization;
 use zxcvbn::matching::patterns::{DictionaryPattern, MatchPattern};
 
 use zeroize::Zeroizing;
@@ -10,8 +11,7 @@ use zeroize::Zeroizing;
 use crate::blocklist::Blocklist;
 use crate::breach::{BreachOracle, Breached, password_sha1};
 use crate::context::{Context, canonical, canonical_of, within_edits};
-use crate::normalize::Normalization;
-use crate::normalize::collect_exact;
+use crate::normalize::{Normalization, collect_exact, is_nfkc};
 use crate::{Error, Result};
 
 /// Minimum length with a single factor: 15 characters (NIST SP 800-63B-4, 3.1.1.2).
@@ -655,7 +655,12 @@ impl Policy {
 /// cut to 256 characters first, and edit distances are computed only between strings whose
 /// lengths differ by at most two.
 fn contains_context_word(password: &str, context: &Context) -> bool {
-    let canonical_password = Zeroizing::new(canonical_of(password.chars().take(256)));
+    // Compared in NFKC whatever the policy's normalisation, as the context words are.
+    let canonical_password = Zeroizing::new(if is_nfkc(password) {
+        canonical_of(password.chars().take(256))
+    } else {
+        canonical_of(password.nfkc().take(256))
+    });
     // Separators between letters (`C-o-n-t-o-s-o`, `dana.lee`) don't hide a word.
     let letters_only = Zeroizing::new(collect_exact(
         canonical_password.chars().filter(|c| c.is_alphanumeric()),

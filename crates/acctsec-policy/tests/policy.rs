@@ -272,6 +272,12 @@ fn the_site_s_blocklist_applies_case_insensitively() {
             .to_string(),
         "invalid blocklist: an entry is too long once normalised"
     );
+    // Lower-casing reads the final sigma as any other: a Greek entry in capitals blocks the
+    // password in small letters, and the other way round.
+    let greek = Blocklist::from_lines("ΟΔΥΣΣΕΑΣ\nαθηνας").unwrap();
+    for candidate in ["οδυσσεας", "ΟΔΥΣΣΕΑΣ", "ΑΘΗΝΑΣ", "αθηνασ"] {
+        assert!(greek.contains(candidate), "{candidate}");
+    }
     // Text far longer than any entry could come from is not looked at, nor found.
     let long = Blocklist::from_lines(&"a".repeat(256)).unwrap();
     assert!(long.contains(&"A".repeat(256)));
@@ -312,6 +318,14 @@ fn context_words_are_refused_under_substitutions_and_small_edits() {
     let decomposed = Context::new().with_user_words("Jose\u{301}");
     assert_eq!(decomposed.words().collect::<Vec<_>>(), ["josé"]);
     assert!(codes(&policy, "josé rocks the boat", &decomposed).contains(&"context_word"));
+    // Also when the policy leaves passwords as typed: the comparison itself is in NFKC.
+    let raw = only_rules()
+        .with_normalization(Normalization::None)
+        .build()
+        .unwrap();
+    let typed_wide = Context::new().with_user_words("Ｄａｎａ");
+    assert!(codes(&raw, "Ｄａｎａ2026", &typed_wide).contains(&"context_word"));
+    assert!(codes(&raw, "jose\u{301} rocks the boat", &wide).contains(&"context_word"));
     // Words shorter than four characters are ignored (too many false matches).
     assert!(
         !Context::new()
