@@ -99,8 +99,9 @@ pub struct Signals {
     pub score: Option<RiskScore>,
     /// A country the account has never signed in from successfully.
     pub new_country: Option<CountryCode>,
-    /// Whether the device (its cookie) is new to the account.
-    pub new_device: bool,
+    /// Whether the device (its cookie) is one the account has signed in with. `false`, the
+    /// default, is the strict reading: a device new to the account, or none presented.
+    pub known_device: bool,
     /// Impossible travel since the last successful sign-in.
     pub impossible_travel: Option<ImpossibleTravel>,
     /// Failed attempts recently counted for this account and source (the flows' throttle
@@ -337,7 +338,7 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
         // owner brings whose provider changed it (in a private window, without the cookie), and
         // a refusal would repeat at every sign-in. Hard signals below still refuse.
         Some(s) if s >= thresholds.high_score => raise(
-            if signals.new_device && !address_only {
+            if !signals.known_device && !address_only {
                 Level::High
             } else {
                 Level::Medium
@@ -432,7 +433,7 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
         );
     }
     let unless_owner = if unsure { Level::Medium } else { Level::Low };
-    if signals.new_device {
+    if !signals.known_device {
         raise(
             unless_owner,
             ReasonCode::NewDevice,
@@ -468,7 +469,7 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
         score,
         level,
         action,
-        notify: level > Level::Low || signals.new_country.is_some() || signals.new_device,
+        notify: level > Level::Low || signals.new_country.is_some() || !signals.known_device,
         reasons: reasons.into_iter().map(|(_, r)| r).collect(),
     }
 }
@@ -476,6 +477,15 @@ pub fn assess(signals: &Signals, thresholds: &Thresholds) -> Assessment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Signals on a device the account knows, nothing else raised: the base of the tests (the
+    /// default, a new device, is the strict one).
+    fn known() -> Signals {
+        Signals {
+            known_device: true,
+            ..Signals::default()
+        }
+    }
     use acctsec_core::Timestamp;
 
     use crate::geo::Location;
@@ -503,7 +513,8 @@ mod tests {
             let a = assess(
                 &Signals {
                     score: score(value),
-                    ..Signals::default()
+                    known_device: true,
+                    ..known()
                 },
                 &t,
             );
@@ -518,8 +529,8 @@ mod tests {
             let a = assess(
                 &Signals {
                     score: score(value),
-                    new_device: true,
-                    ..Signals::default()
+                    known_device: false,
+                    ..known()
                 },
                 &t,
             );
@@ -536,7 +547,7 @@ mod tests {
         let usual = assess(
             &Signals {
                 score: score(0.2),
-                ..Signals::default()
+                ..known()
             },
             &t,
         );
@@ -551,7 +562,7 @@ mod tests {
                 let a = assess(
                     &Signals {
                         score: Some(score),
-                        ..Signals::default()
+                        ..known()
                     },
                     &t,
                 );
@@ -572,8 +583,8 @@ mod tests {
             assess(
                 &Signals {
                     score: Some(score),
-                    new_device: true,
-                    ..Signals::default()
+                    known_device: false,
+                    ..known()
                 },
                 &t,
             )
@@ -592,8 +603,20 @@ mod tests {
             (a.level, a.action, a.score),
             (Level::Medium, Action::Challenge, None)
         );
-        assert_eq!(codes(&a), ["no_history"]);
+        // The default signals are the strict ones: no device the account knows either.
+        assert_eq!(codes(&a), ["no_history", "new_device"]);
         assert_eq!(a.reasons[0].message, "first sign-in to this account");
+        let on_known = assess(&known(), &Thresholds::default());
+        assert_eq!(codes(&on_known), ["no_history"]);
+        // Strict by default: a very unusual score with signals left at their defaults is refused.
+        let stranger = Signals {
+            score: score(1e6),
+            ..Signals::default()
+        };
+        assert_eq!(
+            assess(&stranger, &Thresholds::default()).action,
+            Action::Block
+        );
     }
 
     #[test]
@@ -611,7 +634,7 @@ mod tests {
                 score: score(0.2),
                 impossible_travel: travel,
                 new_country: Some(CountryCode::new("BR").unwrap()),
-                ..Signals::default()
+                ..known()
             },
             &t,
         );
@@ -630,7 +653,7 @@ mod tests {
                 &Signals {
                     score: score(0.2),
                     recent_failures: n,
-                    ..Signals::default()
+                    ..known()
                 },
                 &t,
             )
@@ -646,7 +669,7 @@ mod tests {
             &Signals {
                 score: score(1.5),
                 recent_failures: 10,
-                ..Signals::default()
+                ..known()
             },
             &t,
         );
@@ -655,7 +678,7 @@ mod tests {
             &Signals {
                 score: score(0.2),
                 anonymising_network: true,
-                ..Signals::default()
+                ..known()
             },
             &t,
         );
@@ -674,7 +697,7 @@ mod tests {
                     score: score(0.2),
                     account_failures,
                     source_failed_accounts,
-                    ..Signals::default()
+                    ..known()
                 },
                 &t,
             )
@@ -709,14 +732,14 @@ mod tests {
         // whatever the model does not find unusual — the owner on a known device, in a private
         // window (a new device), or on an account without history — and block only what it does.
         for (recent, accounts) in [(10, 0), (0, 20), (1_000, 1_000)] {
-            let behind = |value: Option<f64>, new_device| {
+            let behind = |value: Option<f64>, new_device: bool| {
                 assess(
                     &Signals {
                         score: value.and_then(score),
                         recent_failures: recent,
                         source_failed_accounts: accounts,
-                        new_device,
-                        ..Signals::default()
+                        known_device: !new_device,
+                        ..known()
                     },
                     &t,
                 )
@@ -738,7 +761,7 @@ mod tests {
                 score: score(0.2),
                 account_failures: 3,
                 source_failed_accounts: 3,
-                ..Signals::default()
+                ..known()
             },
             &custom,
         );
@@ -757,7 +780,7 @@ mod tests {
             (
                 Signals {
                     unusual_hour: true,
-                    ..Signals::default()
+                    ..known()
                 },
                 "unusual_hour",
                 "at an hour this account rarely signs in",
@@ -765,7 +788,7 @@ mod tests {
             (
                 Signals {
                     outdated,
-                    ..Signals::default()
+                    ..known()
                 },
                 "outdated_software",
                 "an outdated browser or system: Chrome 79, Windows 7",
@@ -793,8 +816,8 @@ mod tests {
         let usual = assess(
             &Signals {
                 score: score(0.05),
-                new_device: true,
-                ..Signals::default()
+                known_device: false,
+                ..known()
             },
             &t,
         );
@@ -803,8 +826,8 @@ mod tests {
         let unsure = assess(
             &Signals {
                 score: score(0.5),
-                new_device: true,
-                ..Signals::default()
+                known_device: false,
+                ..known()
             },
             &t,
         );
@@ -818,8 +841,8 @@ mod tests {
         let a = assess(
             &Signals {
                 score: all_new,
-                new_device: true,
-                ..Signals::default()
+                known_device: false,
+                ..known()
             },
             &Thresholds::default(),
         );
@@ -837,7 +860,7 @@ mod tests {
                 &Signals {
                     score: score(0.2),
                     new_country: country,
-                    ..Signals::default()
+                    ..known()
                 },
                 &t
             )
@@ -847,7 +870,7 @@ mod tests {
             !assess(
                 &Signals {
                     score: score(0.2),
-                    ..Signals::default()
+                    ..known()
                 },
                 &t
             )
@@ -858,7 +881,7 @@ mod tests {
             assess(
                 &Signals {
                     score: score(50.0),
-                    ..Signals::default()
+                    ..known()
                 },
                 &audit
             )
@@ -922,22 +945,23 @@ mod tests {
             unusual_hour: bool,
         ) {
             let t = Thresholds::default();
-            let plain = assess(&Signals { score: score(value), ..Signals::default() }, &t);
+            // Only the score: on a known device, nothing else raised.
+            let plain = assess(&Signals { score: score(value), known_device: true, ..known() }, &t);
             let signals = Signals {
                 score: score(value),
                 recent_failures: failures,
-                new_device,
+                known_device: !new_device,
                 anonymising_network: anonymising,
                 new_country: new_country.then(|| CountryCode::new("BR").unwrap()),
                 account_failures,
                 source_failed_accounts,
                 unusual_hour,
-                ..Signals::default()
+                ..known()
             };
             let full = assess(&signals, &t);
             proptest::prop_assert!(full.level >= plain.level);
             // Failures on the account from anywhere alone never block.
-            let only_account = assess(&Signals { score: score(value), account_failures, ..Signals::default() }, &t);
+            let only_account = assess(&Signals { score: score(value), account_failures, ..known() }, &t);
             proptest::prop_assert!(only_account.level <= plain.level.max(Level::Medium));
             let audit = assess(&signals, &Thresholds::builder().with_audit_only(true).build().unwrap());
             proptest::prop_assert_eq!((audit.level, audit.notify, &audit.reasons), (full.level, full.notify, &full.reasons));
@@ -952,7 +976,7 @@ mod tests {
             &Signals {
                 score: score(50.0),
                 recent_failures: 20,
-                ..Signals::default()
+                ..known()
             },
             &t,
         );

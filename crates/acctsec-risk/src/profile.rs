@@ -58,7 +58,7 @@ struct Located {
 /// let now = Timestamp::from_unix_secs(60);
 /// let signals = profile.signals(Some(CountryCode::new("BR")?), Some(&laptop), None, now, &TravelLimits::DEFAULT);
 /// assert_eq!(signals.new_country.map(|c| c.to_string()).as_deref(), Some("BR"));
-/// assert!(!signals.new_device);
+/// assert!(signals.known_device);
 /// assert_eq!(Profile::from_data(&profile.to_data()?)?, profile);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -96,12 +96,12 @@ impl Profile {
     }
 
     /// The signals an attempt raises against what the account has done before: a new country,
-    /// a new device (or none presented), impossible travel since the last sign-in with a known
+    /// whether the device is one the account knows (not when none is presented), impossible travel since the last sign-in with a known
     /// place beyond the `travel` limits (by default Okta's 805 km/h, ignoring moves under
     /// 100 km). Only what was seen within the age window before `now`
     /// ([`USER_MODEL_WINDOW_DAYS`](crate::USER_MODEL_WINDOW_DAYS), as the model) vouches for an
-    /// attempt. An account with no successful sign-ins yet raises none of them: its model score
-    /// is `None`, which `assess` treats as no history. Score and failures are the caller's to
+    /// attempt. An account with no successful sign-ins yet raises no country or travel signal
+    /// and knows no device: its model score is `None`, which `assess` treats as no history. Score and failures are the caller's to
     /// add.
     #[must_use]
     pub fn signals(
@@ -124,9 +124,8 @@ impl Profile {
                 .iter()
                 .any(|seen| seen.code == *c && live(seen.last))
         });
-        signals.new_device = device.is_none_or(|d| {
-            !self
-                .devices
+        signals.known_device = device.is_some_and(|d| {
+            self.devices
                 .iter()
                 .any(|seen| seen.digest == *d && live(seen.last))
         });
@@ -403,8 +402,8 @@ mod tests {
         p.learn(Some(cc("NO")), Some(&laptop), Some(oslo), t(0));
         let same = signals(&p, Some(cc("NO")), Some(&laptop), Some(&oslo), t(60));
         assert_eq!(
-            (same.new_country, same.new_device, same.impossible_travel),
-            (None, false, None)
+            (same.new_country, same.known_device, same.impossible_travel),
+            (None, true, None)
         );
         let rio = Location::new(-22.91, -43.17, 5.0).unwrap();
         let away = signals(
@@ -415,13 +414,13 @@ mod tests {
             t(3600),
         );
         assert_eq!(away.new_country, Some(cc("BR")));
-        assert!(away.new_device);
+        assert!(!away.known_device);
         assert!(
             away.impossible_travel
                 .is_some_and(|i| i.distance_km > 10_000.0)
         );
         // No device presented counts as a new one.
-        assert!(signals(&p, Some(cc("NO")), None, None, t(60)).new_device);
+        assert!(!signals(&p, Some(cc("NO")), None, None, t(60)).known_device);
         // A later sign-in without a place keeps the last known place for the travel check.
         p.learn(Some(cc("NO")), Some(&laptop), None, t(120));
         assert!(
@@ -477,8 +476,8 @@ mod tests {
             p.learn(None, Some(&device(&format!("dev-{i}"))), None, t(1000 + i));
         }
         assert_eq!(p.devices.len(), MAX_PROFILE_DEVICES);
-        assert!(signals(&p, None, Some(&device("dev-3")), None, t(2000)).new_device);
-        assert!(!signals(&p, None, Some(&device("dev-4")), None, t(2000)).new_device);
+        assert!(!signals(&p, None, Some(&device("dev-3")), None, t(2000)).known_device);
+        assert!(signals(&p, None, Some(&device("dev-4")), None, t(2000)).known_device);
     }
 
     #[test]
@@ -501,8 +500,8 @@ mod tests {
                 .new_country
                 .is_none()
         );
-        assert!(signals(&p, None, Some(&device("old")), None, t(2000)).new_device);
-        assert!(!signals(&p, None, Some(&device("new")), None, t(2000)).new_device);
+        assert!(!signals(&p, None, Some(&device("old")), None, t(2000)).known_device);
+        assert!(signals(&p, None, Some(&device("new")), None, t(2000)).known_device);
         assert!(p.last_located.is_none(), "the old place is forgotten too");
         assert!(
             signals(&p, None, None, Some(&bergen), t(2000))
@@ -523,7 +522,7 @@ mod tests {
         p.learn(Some(cc("SE")), Some(&device("b")), None, day(100));
         // Day 180: everything is within the window.
         let on_180 = signals(&p, Some(cc("NO")), Some(&device("a")), Some(&rio), day(180));
-        assert!(on_180.new_country.is_none() && !on_180.new_device);
+        assert!(on_180.new_country.is_none() && on_180.known_device);
         assert!(
             on_180.impossible_travel.is_none(),
             "180 days is time enough"
@@ -531,9 +530,9 @@ mod tests {
         // Day 190, nothing learned since (nothing forgotten either): device a, Norway and the
         // place in Oslo are older than the window and vouch for nothing; b and Sweden still do.
         let a = signals(&p, Some(cc("NO")), Some(&device("a")), None, day(190));
-        assert_eq!((a.new_country, a.new_device), (Some(cc("NO")), true));
+        assert_eq!((a.new_country, a.known_device), (Some(cc("NO")), false));
         let b = signals(&p, Some(cc("SE")), Some(&device("b")), None, day(190));
-        assert_eq!((b.new_country, b.new_device), (None, false));
+        assert_eq!((b.new_country, b.known_device), (None, true));
         assert!(
             p.last_located.is_some(),
             "stored until the next sign-in is learned"
@@ -569,8 +568,8 @@ mod tests {
             day(today),
         );
         assert_eq!(
-            (back.new_country, back.new_device, back.impossible_travel),
-            (Some(cc("BR")), true, None)
+            (back.new_country, back.known_device, back.impossible_travel),
+            (Some(cc("BR")), false, None)
         );
         // A sign-in on time from Oslo replaces that last place: Rio an hour later is
         // impossible travel again.
@@ -584,10 +583,13 @@ mod tests {
         assert!(later.impossible_travel.is_some());
         // The phone seen again is dated that day, and ages out from there like anything else.
         p.learn(Some(cc("BR")), Some(&device("phone")), None, day(today + 1));
-        assert!(!signals(&p, None, Some(&device("phone")), None, day(today + 2)).new_device);
+        assert!(signals(&p, None, Some(&device("phone")), None, day(today + 2)).known_device);
         let past = today + 2 + i64::from(crate::USER_MODEL_WINDOW_DAYS);
         let aged = signals(&p, Some(cc("BR")), Some(&device("phone")), None, day(past));
-        assert_eq!((aged.new_country, aged.new_device), (Some(cc("BR")), true));
+        assert_eq!(
+            (aged.new_country, aged.known_device),
+            (Some(cc("BR")), false)
+        );
     }
 
     #[test]

@@ -115,8 +115,8 @@ fn trained() -> (Engine, AccountRisk, DeviceDigest) {
         if day == 0 {
             assert_eq!(
                 codes(&checked.assessment),
-                ["no_history"],
-                "a first sign-in is challenged"
+                ["no_history", "new_device"],
+                "a first sign-in is challenged, on a device the account does not know yet"
             );
         }
         assert!(engine.learn(&mut state, checked));
