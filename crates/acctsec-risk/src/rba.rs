@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use acctsec_core::{Timestamp, UserAgent};
 
 use crate::geo::{CountryCode, Geo};
-use crate::software::{Software, Version};
+use crate::software::{Software, Version, WINDOWS_NAMED_VERSIONS};
 use crate::{Error, Result};
 
 /// The longest line read, bytes; a longer row is reported and skipped.
@@ -111,9 +111,12 @@ impl RbaRecord {
                 Some((family, version)) if version.starts_with(|c: char| c.is_ascii_digit()) => {
                     Version::new(family, version.split('.').next())
                 }
-                // Windows names some versions by words (`Windows XP`), as uap-core gives them.
+                // Windows names some versions by words (`Windows XP`), as uap-core gives them;
+                // `Windows Phone` and `Windows Mobile` are families of their own.
                 _ => match text.split_once(' ') {
-                    Some(("Windows", named)) => Version::new("Windows", Some(named)),
+                    Some(("Windows", named)) if WINDOWS_NAMED_VERSIONS.contains(&named) => {
+                        Version::new("Windows", Some(named))
+                    }
                     _ => Version::new(text, None),
                 },
             })
@@ -493,5 +496,9 @@ mod tests {
             other.software().os,
             Some(Version::new("Windows", Some("XP")))
         );
+        for family in ["Windows Phone", "Windows Mobile"] {
+            other.os = Some(family.to_owned());
+            assert_eq!(other.software().os, Some(Version::new(family, None)));
+        }
     }
 }

@@ -77,6 +77,12 @@ pub trait UserAgentParser: Send + Sync {
     fn parse(&self, user_agent: &UserAgent) -> Software;
 }
 
+/// The versions of Windows long out of support, as uap-core names them after the family
+/// (`Windows XP`, `Windows 98`): the default minimum versions retire them, and a log's
+/// `Windows XP` reads as family `Windows`, version `XP`.
+pub(crate) const WINDOWS_NAMED_VERSIONS: [&str; 8] =
+    ["95", "98", "2000", "ME", "NT", "CE", "XP", "Vista"];
+
 /// The oldest major versions still considered current, per browser and system family, and
 /// retired families or named versions (`IE`; `Windows XP`) that are outdated whatever the number;
 /// a family not listed is never called outdated. A user agent is what the client says it is, so
@@ -114,13 +120,12 @@ impl Default for MinimumVersions {
         ];
         let systems = [("Windows", 10), ("iOS", 16), ("Android", 10)];
         let own = |(family, major): (&str, u32)| (family.to_owned(), major);
-        let windows = ["95", "98", "2000", "ME", "NT", "CE", "XP", "Vista"];
         Self {
             browsers: browsers.into_iter().map(own).collect(),
             systems: systems.into_iter().map(own).collect(),
             retired: std::iter::once(Version::new("IE", None))
                 .chain(
-                    windows
+                    WINDOWS_NAMED_VERSIONS
                         .into_iter()
                         .map(|v| Version::new("Windows", Some(v))),
                 )
