@@ -7,9 +7,14 @@ use acctsec_risk::{
     SyntheticLog, inject_attackers, write_rba_header,
 };
 
-fn replay(log: &[Labelled]) -> acctsec_risk::Report {
+/// A replay with the tests' keys, its engine's population new.
+fn new_replay() -> Replay {
     let engine = Engine::new(Population::new(ModelKey::new([4; 16])));
-    let mut replay = Replay::new(ModelKey::new([3; 16]), engine);
+    Replay::new(ModelKey::new([3; 16]), engine)
+}
+
+fn replay(log: &[Labelled]) -> acctsec_risk::Report {
+    let mut replay = new_replay();
     for l in log {
         assert_eq!(replay.observe(&l.record, l.attacker), Ok(()));
     }
@@ -167,10 +172,7 @@ fn the_replay_counts_failed_attempts_for_the_engine_s_failure_rules() {
 
     // A failure dated a century ahead (a mistyped year) ends the replay with an error at the
     // next attempt, instead of holding every later failure in the counts for good.
-    let mut replay = Replay::new(
-        ModelKey::new([3; 16]),
-        Engine::new(Population::new(ModelKey::new([4; 16]))),
-    );
+    let mut replay = new_replay();
     let mut typo = last.clone();
     typo.success = false;
     typo.at = at(&last, 100 * 365 * 86_400_000);
