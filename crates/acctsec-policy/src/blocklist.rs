@@ -72,11 +72,11 @@ impl Blocklist {
             if entries.len() == MAX_BLOCKLIST_ENTRIES {
                 return Err(Error::Blocklist("too many entries"));
             }
-            let entry = canonical(line);
+            let mut entry = canonical(line);
             if entry.len() > MAX_BLOCKLIST_ENTRY_BYTES {
                 return Err(Error::Blocklist("an entry is too long once normalised"));
             }
-            entries.push(entry.as_str().to_owned());
+            entries.push(std::mem::take(&mut *entry));
         }
         entries.sort_unstable();
         entries.dedup();

@@ -56,7 +56,12 @@ pub trait BreachOracle: Send + Sync {
 /// good as the password to a cracker: it is wiped when dropped, like the password.
 #[must_use]
 pub fn password_sha1(password: &Password) -> Zeroizing<[u8; 20]> {
-    Zeroizing::new(Sha1::digest(password.expose().as_bytes()).into())
+    let mut sha1 = Sha1::new();
+    sha1.update(password.expose().as_bytes());
+    // Finished straight into the wiped array: no copy of the digest is left by value.
+    let mut out = Zeroizing::new([0; 20]);
+    sha1.finalize_into((&mut *out).into());
+    out
 }
 
 /// An offline set of breached-password hashes: a binary fuse filter (16-bit fingerprints, about

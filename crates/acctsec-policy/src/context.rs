@@ -54,7 +54,7 @@ fn words_of(text: &str) -> Vec<String> {
         .collect();
     normalised
         .split(|c: char| !c.is_alphanumeric())
-        .map(str::to_lowercase)
+        .map(|word| lower(word.chars()).collect::<String>())
         .filter(|w| word_in_bounds(w))
         .collect()
 }
@@ -125,13 +125,9 @@ impl Context {
 
 /// The form passwords and words are compared in: lower case, with the common character
 /// substitutions undone (`@`/`4` → a, `3` → e, `1`/`!`/`|`/`l` → i, `0` → o, `$`/`5` → s,
-/// `7`/`+` → t, …), so `P@$$w0rd` and `password` compare equal.
-pub(crate) fn canonical(text: &str) -> String {
-    canonical_of(text.chars())
-}
-
-/// [`canonical`] of some characters, in a string allocated at its size.
-pub(crate) fn canonical_of(chars: impl Iterator<Item = char> + Clone) -> String {
+/// `7`/`+` → t, …), so `P@$$w0rd` and `password` compare equal. Takes characters (a password's,
+/// maybe cut short) and gives a string allocated at its size.
+pub(crate) fn canonical(chars: impl Iterator<Item = char> + Clone) -> String {
     let folded = lower(chars).map(|c| match c {
         '@' | '4' => 'a',
         '8' => 'b',
@@ -182,9 +178,9 @@ mod tests {
 
     #[test]
     fn canonical_undoes_substitutions() {
-        assert_eq!(canonical("P@$$w0rd"), "password".replace('l', "i"));
-        assert_eq!(canonical("Acm3"), "acme");
-        assert_eq!(canonical("Hello1!"), "heiioii");
+        assert_eq!(canonical("P@$$w0rd".chars()), "password".replace('l', "i"));
+        assert_eq!(canonical("Acm3".chars()), "acme");
+        assert_eq!(canonical("Hello1!".chars()), "heiioii");
     }
 
     #[test]

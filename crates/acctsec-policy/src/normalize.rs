@@ -2,6 +2,7 @@
 
 use acctsec_core::Password;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+use zeroize::Zeroizing;
 
 /// How passwords are normalised before they are judged and hashed. Changing it changes the
 /// bytes that reach the hasher, so a stored hash is tied to the normalisation it was made with:
@@ -31,16 +32,26 @@ impl Normalization {
         }
     }
 
-    /// The normalised form of `password`. Idempotent. Unbounded: callers outside go through
-    /// [`Policy::normalize`](crate::Policy::normalize), which caps the input first.
+    /// The normalised form of `password`, or `None` if it is over `max_bytes` before or after
+    /// (NFKC can grow text 18×: no more of it is expanded than fits). Idempotent. One pass, into
+    /// a string with room for the cap, so no outgrown buffer holding part of it is left unwiped.
     #[must_use]
-    pub(crate) fn apply(self, password: &Password) -> Password {
-        match self {
-            Self::Nfkc if !is_nfkc(password.expose()) => {
-                Password::new(collect_exact(password.expose().nfkc()))
-            }
-            Self::Nfkc | Self::None => password.clone(),
+    pub(crate) fn apply(self, password: &Password, max_bytes: usize) -> Option<Password> {
+        let text = password.expose();
+        if text.len() > max_bytes {
+            return None;
         }
+        if self == Self::None || is_nfkc(text) {
+            return Some(password.clone());
+        }
+        let mut out = Zeroizing::new(String::with_capacity(max_bytes));
+        for c in text.nfkc() {
+            if out.len() + c.len_utf8() > max_bytes {
+                return None;
+            }
+            out.push(c);
+        }
+        Some(Password::new(std::mem::take(&mut *out)))
     }
 }
 

@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::blocklist::Blocklist;
 use crate::breach::{BreachOracle, Breached, password_sha1};
-use crate::context::{Context, canonical, canonical_of, within_edits};
+use crate::context::{Context, canonical, within_edits};
 use crate::normalize::{Normalization, collect_exact, is_nfkc};
 use crate::{Error, Result};
 
@@ -448,15 +448,9 @@ impl Policy {
     ///
     /// [`Error::PasswordTooLong`] if it is over the byte cap (before or after normalisation).
     pub fn normalize(&self, password: &Password) -> Result<Password> {
-        // NFKC can grow text (up to 18× for some characters): check before and after.
-        if password.expose().len() > self.max_bytes {
-            return Err(Error::PasswordTooLong);
-        }
-        let normalized = self.normalization.apply(password);
-        if normalized.expose().len() > self.max_bytes {
-            return Err(Error::PasswordTooLong);
-        }
-        Ok(normalized)
+        self.normalization
+            .apply(password, self.max_bytes)
+            .ok_or(Error::PasswordTooLong)
     }
 
     /// Judges `password` in `context`.
@@ -657,9 +651,9 @@ impl Policy {
 fn contains_context_word(password: &str, context: &Context) -> bool {
     // Compared in NFKC whatever the policy's normalisation, as the context words are.
     let canonical_password = Zeroizing::new(if is_nfkc(password) {
-        canonical_of(password.chars().take(256))
+        canonical(password.chars().take(256))
     } else {
-        canonical_of(password.nfkc().take(256))
+        canonical(password.nfkc().take(256))
     });
     // Separators between letters (`C-o-n-t-o-s-o`, `dana.lee`) don't hide a word.
     let letters_only = Zeroizing::new(collect_exact(
@@ -667,7 +661,7 @@ fn contains_context_word(password: &str, context: &Context) -> bool {
     ));
     let password_chars = Zeroizing::new(chars_of(&canonical_password, usize::MAX));
     context.words().any(|word| {
-        let word = canonical(word);
+        let word = canonical(word.chars());
         canonical_password.contains(&word)
             || letters_only.contains(&word)
             || (word.chars().count() >= 5

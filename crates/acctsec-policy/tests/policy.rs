@@ -146,6 +146,14 @@ fn over_the_cap_is_an_error_never_a_truncation() {
         policy.normalize(&pw(&growing)).err(),
         Some(Error::PasswordTooLong)
     );
+    // Each U+FDFA is 33 bytes normalised: 31 fit in 1,024 bytes exactly as written, 32 do not.
+    let fits = policy.normalize(&pw(&"\u{FDFA}".repeat(31))).unwrap();
+    assert_eq!(fits.expose().len(), 31 * 33);
+    assert!(fits.expose().starts_with("صلى الله عليه وسلم"));
+    assert_eq!(
+        policy.normalize(&pw(&"\u{FDFA}".repeat(32))).err(),
+        Some(Error::PasswordTooLong)
+    );
     // 64 characters of four bytes each always fit.
     assert!(
         policy
