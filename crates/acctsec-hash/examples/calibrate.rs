@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use acctsec_core::Password;
 use acctsec_core::rng::SystemRng;
-use acctsec_hash::{Argon2Params, Ceilings, Hasher, calibrate};
+use acctsec_hash::{Argon2Params, Ceilings, Hasher, MAX_CEILING_M_KIB, calibrate};
 
 const USAGE: &str = "usage: calibrate [--target-ms N] [--memory-mib N]";
 
@@ -29,7 +29,7 @@ fn main() -> ExitCode {
                 true
             }
             ("--memory-mib", Some(v)) => match u32::try_from(v) {
-                Ok(v) if v <= 4 * 1024 => {
+                Ok(v) if v <= MAX_CEILING_M_KIB / 1024 => {
                     memory_mib = v;
                     true
                 }

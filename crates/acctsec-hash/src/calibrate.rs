@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::params::{Argon2Params, DEFAULT_P};
+use crate::params::{Argon2Params, DEFAULT_P, OWASP_LEAST_M_KIB};
 use crate::{Error, Result};
 
 /// The most passes calibration will propose.
@@ -10,7 +10,7 @@ pub const MAX_CALIBRATED_T: u32 = 32;
 /// The least memory calibration accepts, KiB: 7 MiB, the memory of OWASP's cheapest argon2id
 /// configuration (m = 7 MiB, t = 5). Below it, passes can't make up for the memory an attacker's
 /// hardware no longer needs.
-pub const MIN_CALIBRATED_M_KIB: u32 = 7_168;
+pub const MIN_CALIBRATED_M_KIB: u32 = OWASP_LEAST_M_KIB;
 
 /// Finds argon2id parameters that fit in `memory_kib` and take at least `target` (and never less
 /// than OWASP's recommendation), timing candidates with `time` — a function the caller provides
@@ -47,13 +47,16 @@ pub fn calibrate(
     if target.is_zero() || memory_kib < MIN_CALIBRATED_M_KIB {
         return Err(Error::InvalidParameters);
     }
-    let m = memory_kib;
     // Never cheaper than the defaults (which are above OWASP's floor, MIN_WORK_KIB).
-    let floor_t = u32::try_from(Argon2Params::default().work_kib().div_ceil(u64::from(m)))
-        .unwrap_or(u32::MAX);
-    let mut params = Argon2Params::new(m, floor_t, DEFAULT_P)?;
+    let floor_t = u32::try_from(
+        Argon2Params::default()
+            .work_kib()
+            .div_ceil(u64::from(memory_kib)),
+    )
+    .unwrap_or(u32::MAX);
+    let mut params = Argon2Params::new(memory_kib, floor_t, DEFAULT_P)?;
     // One pass, measured, predicts the rest: Argon2's time is linear in passes.
-    let one_pass = time(Argon2Params::new(m, 1, DEFAULT_P)?);
+    let one_pass = time(Argon2Params::new(memory_kib, 1, DEFAULT_P)?);
     if one_pass.is_zero() {
         return Ok(params);
     }
@@ -61,11 +64,11 @@ pub fn calibrate(
     let t = u32::try_from(passes)
         .unwrap_or(u32::MAX)
         .clamp(floor_t, MAX_CALIBRATED_T.max(floor_t));
-    params = Argon2Params::new(m, t, DEFAULT_P)?;
+    params = Argon2Params::new(memory_kib, t, DEFAULT_P)?;
     // Check the prediction once and step back a pass if it overshot by more than one pass.
     let measured = time(params);
     if measured > target.saturating_add(one_pass) && t > floor_t {
-        params = Argon2Params::new(m, t - 1, DEFAULT_P)?;
+        params = Argon2Params::new(memory_kib, t - 1, DEFAULT_P)?;
     }
     Ok(params)
 }

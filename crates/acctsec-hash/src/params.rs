@@ -9,9 +9,11 @@ pub const DEFAULT_M_KIB: u32 = 19_456;
 pub const DEFAULT_T: u32 = 2;
 /// Lanes: 1 (OWASP Password Storage Cheat Sheet, argon2id).
 pub const DEFAULT_P: u32 = 1;
+/// The memory of OWASP's cheapest equivalent argon2id configuration, KiB: 7 MiB (with t = 5).
+pub(crate) const OWASP_LEAST_M_KIB: u32 = 7_168;
 /// The least work (memory × iterations, KiB) a new hash may cost without an `insecure_*` opt-out:
 /// OWASP's cheapest equivalent argon2id configuration, m = 7 MiB with t = 5.
-pub const MIN_WORK_KIB: u64 = 7_168 * 5;
+pub const MIN_WORK_KIB: u64 = OWASP_LEAST_M_KIB as u64 * 5;
 /// Length of the hash output, bytes.
 pub const OUTPUT_BYTES: usize = 32;
 /// Length of a new salt, bytes (RFC 9106 recommends 16).
