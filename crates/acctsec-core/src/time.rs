@@ -68,6 +68,23 @@ impl Timestamp {
         Self(self.0.saturating_add(duration_millis(d)))
     }
 
+    /// `self + d`, or `None` past the largest timestamp.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use acctsec_core::Timestamp;
+    ///
+    /// let t = Timestamp::from_unix_millis(1_000);
+    /// assert_eq!(t.checked_add(Duration::from_secs(1)), Some(Timestamp::from_unix_millis(2_000)));
+    /// assert_eq!(Timestamp::from_unix_millis(i64::MAX - 999).checked_add(Duration::from_secs(1)), None);
+    /// assert_eq!(t.checked_add(Duration::MAX), None);
+    /// ```
+    #[must_use]
+    pub fn checked_add(self, d: Duration) -> Option<Self> {
+        let millis = i64::try_from(d.as_millis()).ok()?;
+        self.0.checked_add(millis).map(Self)
+    }
+
     /// `self - d`, saturating at the smallest timestamp.
     #[must_use]
     pub fn saturating_sub(self, d: Duration) -> Self {

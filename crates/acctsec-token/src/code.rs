@@ -182,7 +182,8 @@ impl Codes {
     ///
     /// # Errors
     ///
-    /// [`Error::Randomness`] if the generator failed.
+    /// [`Error::Randomness`] if the generator failed; [`Error::TimeOutOfRange`] if `now` is so
+    /// late that the code's expiry is past the latest time there is.
     pub fn issue<R: TryCryptoRng + ?Sized>(
         &self,
         purpose: &Purpose,
@@ -191,6 +192,9 @@ impl Codes {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<IssuedCode> {
+        let expires_at = now
+            .checked_add(self.lifetime)
+            .ok_or(Error::TimeOutOfRange)?;
         let range = 10_u64.pow(u32::from(self.digits));
         // The largest multiple of `range` that fits: draws at or above it are redrawn, so every
         // code is equally likely. A redraw happens with probability below 2^-30, so a generator
@@ -220,7 +224,7 @@ impl Codes {
             purpose.clone(),
             *binding,
             now,
-            now.saturating_add(self.lifetime),
+            expires_at,
         );
         Ok(IssuedCode {
             code: Code(text),

@@ -43,9 +43,9 @@ pub enum Error {
     /// A leeway over [`MAX_LEEWAY`] or not whole milliseconds.
     #[error("leeway is over the maximum or not whole milliseconds")]
     InvalidLeeway,
-    /// A time so late that a token issued at it could not expire: its expiry, plus the largest
-    /// leeway, is past the latest time a token carries (a broken clock).
-    #[error("the time is too late to issue a token at")]
+    /// A time so late that a token or code issued at it could not expire: its expiry (for a
+    /// token, plus the largest leeway) is past the latest time there is (a broken clock).
+    #[error("the time is too late to issue a token or code at")]
     TimeOutOfRange,
     /// A digit count outside [`MIN_CODE_DIGITS`]..=[`MAX_CODE_DIGITS`].
     #[error("code digits must be from 6 to 10")]

@@ -553,12 +553,12 @@ impl Tokens {
             return Err(Error::InvalidLifetime);
         }
         let lifetime_ms = u32::try_from(ttl.as_millis()).map_err(|_| Error::InvalidLifetime)?;
-        // Expiry must not saturate: a token's stated expiry is its issue time plus its lifetime,
-        // and one that saturated would be expired as soon as it was issued.
-        let latest = i64::from(lifetime_ms) + MAX_LEEWAY.as_millis() as i64;
-        if now.as_unix_millis().checked_add(latest).is_none() {
-            return Err(Error::TimeOutOfRange);
-        }
+        // Expiry must not saturate, nor expiry plus leeway: a token's stated expiry is its issue
+        // time plus its lifetime, and one that saturated would be expired as soon as issued.
+        let expires_at = now
+            .checked_add(ttl)
+            .filter(|expiry| expiry.checked_add(MAX_LEEWAY).is_some())
+            .ok_or(Error::TimeOutOfRange)?;
         let key = self.ring.active();
         let mut raw = Scratch::new();
         raw.put(&[TOKEN_VERSION])?;
@@ -582,7 +582,7 @@ impl Tokens {
                 purpose: purpose.clone(),
                 subject: subject.clone(),
                 issued_at: now,
-                expires_at: now.saturating_add(ttl),
+                expires_at,
             },
             binding: *binding,
         })

@@ -453,6 +453,24 @@ fn tokens_issued_at_the_ends_of_time_verify_or_are_refused_at_issue() {
     for now in [i64::MAX - room + 1, i64::MAX - 1, i64::MAX] {
         assert_eq!(issue(now).err(), Some(Error::TimeOutOfRange), "{now}");
     }
+    // Codes likewise (they have no leeway): their record's expiry is exact or they are refused.
+    let codes = Codes::new(&[3; 32]).unwrap();
+    let lifetime = i64::try_from(acctsec_token::MAX_CODE_LIFETIME.as_millis()).unwrap();
+    let code = |now: i64| {
+        codes.issue(
+            &Purpose::EMAIL_VERIFICATION,
+            &user,
+            &state(1),
+            t(now),
+            &mut SystemRng,
+        )
+    };
+    let last = code(i64::MAX - lifetime).unwrap();
+    assert_eq!(last.record.expires_at, t(i64::MAX));
+    assert_eq!(
+        code(i64::MAX - lifetime + 1).err(),
+        Some(Error::TimeOutOfRange)
+    );
 }
 
 #[test]
