@@ -294,7 +294,7 @@ impl Replay {
                     .map(score)
                     .collect();
                 legit.sort_by(|a, b| b.total_cmp(a));
-                // The models challenge from a score of 1 (ln 0) up and refuse from 10, the baseline
+                // The models challenge from a score of 1 (its ln is 0) up and refuse from 10, the baseline
                 // challenges new addresses and refuses none, the engine acts on its level.
                 let challenge = |s: f64| match scorer {
                     Scorer::NewIp => s >= 1.0,
