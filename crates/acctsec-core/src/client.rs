@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use sha2::{Digest, Sha256};
 
-use crate::ids::{DeviceId, UserId, truncate_clean};
+use crate::ids::{Detail, DeviceId, UserId, truncate_clean};
 
 /// The most bytes of a user-agent string that are kept.
 pub const MAX_USER_AGENT_BYTES: usize = 512;
@@ -64,7 +64,9 @@ impl DeviceDigest {
 }
 
 /// What the host knows about the client behind a request: its IP address (as the host's trusted
-/// proxy configuration determined it), its user agent, and the digest of its device cookie.
+/// proxy configuration determined it), its user agent, the digest of its device cookie, and the
+/// approximate place the host's geolocation put the address in (shown to the owner in emails and
+/// the activity log, so "Lisbon, Portugal" rather than coordinates).
 ///
 /// ```
 /// use acctsec_core::{ClientInfo, DeviceDigest, DeviceId, UserId};
@@ -82,6 +84,7 @@ pub struct ClientInfo {
     ip: Option<IpAddr>,
     user_agent: Option<UserAgent>,
     device: Option<DeviceDigest>,
+    place: Option<Detail>,
 }
 
 impl ClientInfo {
@@ -89,6 +92,19 @@ impl ClientInfo {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets the approximate place, as the host's geolocation names it ("Porto, Portugal").
+    #[must_use]
+    pub fn with_place(mut self, place: &str) -> Self {
+        self.place = Some(Detail::new(place));
+        self
+    }
+
+    /// The approximate place, if the host knows it.
+    #[must_use]
+    pub fn place(&self) -> Option<&Detail> {
+        self.place.as_ref()
     }
 
     /// Sets the client's IP address.

@@ -151,6 +151,10 @@ impl Purpose {
     pub const EMAIL_VERIFICATION: Self = Self(Cow::Borrowed("email_verification"));
     /// A step-up challenge for a risky sign-in.
     pub const SIGN_IN_CHALLENGE: Self = Self(Cow::Borrowed("sign_in_challenge"));
+    /// Confirming a new email address from the link sent to it.
+    pub const EMAIL_CHANGE: Self = Self(Cow::Borrowed("email_change"));
+    /// Undoing a change of email address from the link sent to the old one.
+    pub const EMAIL_CHANGE_UNDO: Self = Self(Cow::Borrowed("email_change_undo"));
 }
 
 identifier!(
@@ -163,6 +167,18 @@ identifier!(
     /// The key that makes enqueueing an outbox message idempotent: enqueueing twice with one key
     /// stores one message.
     IdempotencyKey, "idempotency key", MAX_IDEMPOTENCY_KEY_BYTES = 128, |_| Ok(())
+);
+
+identifier!(
+    /// Ties the records of one request together: the events it caused and the messages it sent,
+    /// so support can answer "what happened to this request" in one look-up.
+    CorrelationId, "correlation id", MAX_CORRELATION_ID_BYTES = 128, |_| Ok(())
+);
+
+identifier!(
+    /// The host's identifier of a support operator who acted on an account; it is recorded in the
+    /// account's activity so the owner can see who did what.
+    OperatorId, "operator id", MAX_OPERATOR_ID_BYTES = 128, |_| Ok(())
 );
 
 fn printable_ascii(s: &str) -> Result<(), &'static str> {
@@ -262,6 +278,8 @@ mod tests {
             Purpose::PASSWORD_RESET,
             Purpose::EMAIL_VERIFICATION,
             Purpose::SIGN_IN_CHALLENGE,
+            Purpose::EMAIL_CHANGE,
+            Purpose::EMAIL_CHANGE_UNDO,
         ] {
             assert_eq!(Purpose::new(p.as_str()), Ok(p));
         }

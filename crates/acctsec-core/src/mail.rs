@@ -6,6 +6,7 @@ use std::future::Future;
 
 use crate::email::Email;
 use crate::error::{BoxError, Error};
+use crate::ids::{Detail, IdempotencyKey};
 
 /// The most bytes of a subject line (RFC 5322's line limit).
 pub const MAX_SUBJECT_BYTES: usize = 998;
@@ -26,16 +27,22 @@ pub enum MessageKind {
     NewSignIn,
     /// Any other security notice.
     SecurityNotice,
+    /// A link to the new address that confirms a change of email address.
+    EmailChangeConfirm,
+    /// A notice to the old address that the email address changed, with a link to undo it.
+    EmailChanged,
 }
 
 impl MessageKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::PasswordReset,
         Self::PasswordChanged,
         Self::EmailCode,
         Self::NewSignIn,
         Self::SecurityNotice,
+        Self::EmailChangeConfirm,
+        Self::EmailChanged,
     ];
 
     /// The stable code stores persist.
@@ -47,6 +54,8 @@ impl MessageKind {
             Self::EmailCode => "email_code",
             Self::NewSignIn => "new_sign_in",
             Self::SecurityNotice => "security_notice",
+            Self::EmailChangeConfirm => "email_change_confirm",
+            Self::EmailChanged => "email_changed",
         }
     }
 
@@ -259,13 +268,65 @@ impl StdError for MailError {
 
 /// Sends one rendered message. Retrying, queueing and dead-lettering are the outbox worker's job;
 /// a mailer only reports whether a failure is worth retrying.
+///
+/// `key` is the message's idempotency key, the same on every retry: a transport derives one
+/// stable `Message-ID` from it, so a receiver that got the first try deduplicates the second. On
+/// success it returns a receipt — the provider's message id or the server's reply — that the
+/// outbox keeps for support; it must hold no secret.
 pub trait Mailer: Send + Sync {
     /// Sends `message`.
     ///
     /// # Errors
     ///
     /// A [`MailError`] saying whether the failure is transient or permanent.
-    fn send(&self, message: &Message) -> impl Future<Output = Result<(), MailError>> + Send;
+    fn send(
+        &self,
+        key: &IdempotencyKey,
+        message: &Message,
+    ) -> impl Future<Output = Result<Detail, MailError>> + Send;
+}
+
+forward_impls!(Mailer {
+    fn send(&self, key: &IdempotencyKey, message: &Message) -> Result<Detail, MailError>;
+});
+
+/// The most bytes of [`SealedContent`]: both bodies and the subject, with room for a header
+/// and an authentication tag.
+pub const MAX_SEALED_BYTES: usize = 2 * MAX_BODY_BYTES + MAX_SUBJECT_BYTES + 1024;
+
+/// A rendered message's subject and bodies as the outbox stores them: sealed by the flows under
+/// a key only the mail worker holds, so someone who reads the database finds no usable reset link
+/// or code. Opaque to stores; `Debug` shows only the length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedContent(Vec<u8>);
+
+impl SealedContent {
+    /// Checks the size bound.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] if `bytes` is empty or longer than [`MAX_SEALED_BYTES`].
+    pub fn new(bytes: Vec<u8>) -> Result<Self, Error> {
+        if bytes.is_empty() {
+            return Err(Error::invalid("sealed message", "empty"));
+        }
+        if bytes.len() > MAX_SEALED_BYTES {
+            return Err(Error::invalid("sealed message", "too large"));
+        }
+        Ok(Self(bytes))
+    }
+
+    /// The bytes, for storage.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SealedContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SealedContent({} bytes)", self.0.len())
+    }
 }
 
 #[cfg(test)]
@@ -285,6 +346,15 @@ mod tests {
         for k in MessageKind::ALL {
             assert_eq!(MessageKind::from_code(k.code()), Some(k));
         }
+    }
+
+    #[test]
+    fn sealed_content_is_bounded_and_debug_shows_only_its_length() {
+        let sealed = SealedContent::new(b"SECRET-LINK".to_vec()).unwrap();
+        assert_eq!(format!("{sealed:?}"), "SealedContent(11 bytes)");
+        assert!(SealedContent::new(Vec::new()).is_err());
+        assert!(SealedContent::new(vec![0; MAX_SEALED_BYTES + 1]).is_err());
+        assert!(SealedContent::new(vec![0; MAX_SEALED_BYTES]).is_ok());
     }
 
     #[test]

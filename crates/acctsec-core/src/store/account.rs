@@ -97,10 +97,13 @@ pub struct Account {
     pub session_epoch: u64,
     /// Whether a second factor is enrolled (the password policy allows shorter passwords then).
     pub second_factor: bool,
+    /// Whether the host has disabled the account: it gets no reset link and no sign-in, and is
+    /// answered exactly as an unknown address is.
+    pub disabled: bool,
 }
 
 impl Account {
-    /// An account at credential version 0 and session epoch 0, without a second factor.
+    /// An enabled account at credential version 0 and session epoch 0, without a second factor.
     #[must_use]
     pub fn new(id: UserId, email: Email, password_hash: Option<StoredPasswordHash>) -> Self {
         Self {
@@ -110,12 +113,35 @@ impl Account {
             credential_version: 0,
             session_epoch: 0,
             second_factor: false,
+            disabled: false,
         }
     }
 }
 
-/// The host's accounts: acctsec reads them and replaces password hashes, and never demands a
-/// table of its own.
+/// What [`AccountStore::replace_password_hash`] left behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PasswordReplaced {
+    /// The new credential version.
+    pub credential_version: u64,
+    /// The session epoch after the replacement: one more than before when sessions were ended,
+    /// unchanged otherwise.
+    pub session_epoch: u64,
+}
+
+impl PasswordReplaced {
+    /// A result.
+    #[must_use]
+    pub const fn new(credential_version: u64, session_epoch: u64) -> Self {
+        Self {
+            credential_version,
+            session_epoch,
+        }
+    }
+}
+
+/// The host's accounts: acctsec reads them and replaces password hashes and email addresses, and
+/// never demands a table of its own.
 ///
 /// Contract:
 /// - lookups by unknown email or id return `Ok(None)`; [`find_by_email`](Self::find_by_email)
@@ -124,8 +150,16 @@ impl Account {
 ///   [`Corrupt`](crate::StoreErrorKind::Corrupt) error and never picks one;
 /// - [`replace_password_hash`](Self::replace_password_hash) is a compare-and-swap on the
 ///   credential version: it succeeds only if the stored version equals `expected_version`, then
-///   stores the hash and increments the version by one; otherwise it fails with a conflict and
-///   changes nothing;
+///   — in one atomic step — stores the hash, increments the version by one and, when
+///   `end_sessions` is set, increments the session epoch by one; otherwise it fails with a
+///   conflict and changes nothing. A crash can therefore never leave a changed password with the
+///   old sessions still live;
+/// - [`upgrade_password_hash`](Self::upgrade_password_hash) is the same compare-and-swap for a
+///   rehash of the same password: it stores the hash and changes neither the credential version
+///   nor the session epoch, so outstanding reset links and sessions survive it;
+/// - [`replace_email`](Self::replace_email) is the same compare-and-swap for the email address:
+///   it increments the credential version (every reset link of the old address dies); if another
+///   account has the new address's normalised form it is a conflict and changes nothing;
 /// - [`end_sessions`](Self::end_sessions) increments the session epoch by one.
 pub trait AccountStore: Send + Sync {
     /// The account with this email address.
@@ -148,8 +182,9 @@ pub trait AccountStore: Send + Sync {
         id: &UserId,
     ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
 
-    /// Replaces the password hash if the credential version is still `expected_version`; returns
-    /// the new credential version, or `None` if there is no such account.
+    /// Replaces the password hash if the credential version is still `expected_version`, ending
+    /// every session in the same step when `end_sessions` is set; `None` if there is no such
+    /// account.
     ///
     /// # Errors
     ///
@@ -159,6 +194,35 @@ pub trait AccountStore: Send + Sync {
         id: &UserId,
         expected_version: u64,
         hash: &StoredPasswordHash,
+        end_sessions: bool,
+    ) -> impl Future<Output = Result<Option<PasswordReplaced>, StoreError>> + Send;
+
+    /// Stores a rehash of the same password if the credential version is still
+    /// `expected_version`, leaving the version and the session epoch as they are; returns the
+    /// (unchanged) credential version, or `None` if there is no such account.
+    ///
+    /// # Errors
+    ///
+    /// A conflict if the version moved on; another [`StoreError`] if the store failed.
+    fn upgrade_password_hash(
+        &self,
+        id: &UserId,
+        expected_version: u64,
+        hash: &StoredPasswordHash,
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
+
+    /// Replaces the email address if the credential version is still `expected_version`;
+    /// returns the new credential version, or `None` if there is no such account.
+    ///
+    /// # Errors
+    ///
+    /// A conflict if the version moved on or another account has the address; another
+    /// [`StoreError`] if the store failed.
+    fn replace_email(
+        &self,
+        id: &UserId,
+        expected_version: u64,
+        email: &Email,
     ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
 
     /// Ends every session of the account by incrementing its session epoch; returns the new
@@ -172,6 +236,15 @@ pub trait AccountStore: Send + Sync {
         id: &UserId,
     ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
 }
+
+forward_impls!(AccountStore {
+    fn find_by_email(&self, email: &Email) -> Result<Option<Account>, StoreError>;
+    fn find_by_id(&self, id: &UserId) -> Result<Option<Account>, StoreError>;
+    fn replace_password_hash(&self, id: &UserId, expected_version: u64, hash: &StoredPasswordHash, end_sessions: bool) -> Result<Option<PasswordReplaced>, StoreError>;
+    fn upgrade_password_hash(&self, id: &UserId, expected_version: u64, hash: &StoredPasswordHash) -> Result<Option<u64>, StoreError>;
+    fn replace_email(&self, id: &UserId, expected_version: u64, email: &Email) -> Result<Option<u64>, StoreError>;
+    fn end_sessions(&self, id: &UserId) -> Result<Option<u64>, StoreError>;
+});
 
 #[cfg(test)]
 mod tests {

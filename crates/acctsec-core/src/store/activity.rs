@@ -81,7 +81,10 @@ impl ActivityPage {
 ///   strictly after `after` when given, at most `limit` of them (clamped to
 ///   `1..=`[`MAX_ACTIVITY_PAGE`]); following `next` visits every event present when paging
 ///   began exactly once (an event appended later with an older `at` may or may not be seen);
-/// - a user with no events gets an empty page, and users never see each other's events.
+/// - a user with no events gets an empty page, and users never see each other's events;
+/// - [`purge_before`](Self::purge_before) removes at most `limit` events (of any user) with
+///   `at < before`, oldest first, and returns how many; [`forget_user`](Self::forget_user)
+///   removes at most `limit` of one user's events and returns how many (call again until 0).
 pub trait ActivityLog: Send + Sync {
     /// Appends an event.
     ///
@@ -104,7 +107,36 @@ pub trait ActivityLog: Send + Sync {
         after: Option<ActivityCursor>,
         limit: usize,
     ) -> impl Future<Output = Result<ActivityPage, StoreError>> + Send;
+
+    /// Removes at most `limit` events older than `before`, oldest first (retention).
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store failed.
+    fn purge_before(
+        &self,
+        before: Timestamp,
+        limit: usize,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Removes at most `limit` of `user`'s events (when an account is deleted).
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store failed.
+    fn forget_user(
+        &self,
+        user: &UserId,
+        limit: usize,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
+
+forward_impls!(ActivityLog {
+    fn append(&self, event: &SecurityEvent) -> Result<EventId, StoreError>;
+    fn page(&self, user: &UserId, after: Option<ActivityCursor>, limit: usize) -> Result<ActivityPage, StoreError>;
+    fn purge_before(&self, before: Timestamp, limit: usize) -> Result<u64, StoreError>;
+    fn forget_user(&self, user: &UserId, limit: usize) -> Result<u64, StoreError>;
+});
 
 /// Clamps a requested page size to `1..=`[`MAX_ACTIVITY_PAGE`], as every [`ActivityLog`] must.
 #[must_use]

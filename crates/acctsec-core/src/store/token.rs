@@ -78,19 +78,30 @@ impl TokenRecord {
 /// One-time token records: single use, expiring, revocable.
 ///
 /// Contract:
-/// - [`insert`](Self::insert) of a digest already on record is a conflict;
+/// - [`insert`](Self::insert) of a digest already on record is a conflict; `now` is the time
+///   of issue, so a back end with its own expiry can set a relative time to live
+///   (`expires_at - now`);
 /// - [`take`](Self::take) removes and returns the record atomically: however many callers race
 ///   for one digest, exactly one gets it. A record is live while `now < expires_at`; taking an
 ///   expired record returns `Ok(None)` (and may remove it);
+/// - [`peek`](Self::peek) returns the live record without consuming it, for rendering a form
+///   before the link is used; a revoked, taken or expired record is `Ok(None)`;
 /// - [`revoke_all`](Self::revoke_all) removes every record of one user and purpose, and no other;
-/// - [`purge_expired`](Self::purge_expired) removes records with `expires_at <= now`.
+///   [`revoke_user`](Self::revoke_user) removes every record of one user, whatever the purpose;
+/// - [`purge_expired`](Self::purge_expired) removes at most `limit` records with
+///   `expires_at <= now` and returns how many; a back end that expires records itself may
+///   return 0.
 pub trait TokenStore: Send + Sync {
     /// Records a newly issued token.
     ///
     /// # Errors
     ///
     /// A conflict if the digest is already on record; another [`StoreError`] if the store failed.
-    fn insert(&self, record: &TokenRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn insert(
+        &self,
+        record: &TokenRecord,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Removes and returns the live record with this digest.
     ///
@@ -98,6 +109,17 @@ pub trait TokenStore: Send + Sync {
     ///
     /// A [`StoreError`] if the store failed.
     fn take(
+        &self,
+        digest: &TokenDigest,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<TokenRecord>, StoreError>> + Send;
+
+    /// The live record with this digest, left in place.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store failed.
+    fn peek(
         &self,
         digest: &TokenDigest,
         now: Timestamp,
@@ -114,11 +136,31 @@ pub trait TokenStore: Send + Sync {
         purpose: &Purpose,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Removes every record that expired at or before `now`; returns how many were removed.
+    /// Removes every record of `user`, whatever its purpose; returns how many were removed.
     ///
     /// # Errors
     ///
     /// A [`StoreError`] if the store failed.
-    fn purge_expired(&self, now: Timestamp)
-    -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn revoke_user(&self, user: &UserId) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Removes at most `limit` records that expired at or before `now`; returns how many were
+    /// removed.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store failed.
+    fn purge_expired(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
+
+forward_impls!(TokenStore {
+    fn insert(&self, record: &TokenRecord, now: Timestamp) -> Result<(), StoreError>;
+    fn take(&self, digest: &TokenDigest, now: Timestamp) -> Result<Option<TokenRecord>, StoreError>;
+    fn peek(&self, digest: &TokenDigest, now: Timestamp) -> Result<Option<TokenRecord>, StoreError>;
+    fn revoke_all(&self, user: &UserId, purpose: &Purpose) -> Result<u64, StoreError>;
+    fn revoke_user(&self, user: &UserId) -> Result<u64, StoreError>;
+    fn purge_expired(&self, now: Timestamp, limit: usize) -> Result<u64, StoreError>;
+});
