@@ -525,6 +525,13 @@ impl Tokens {
         &mut self.ring
     }
 
+    /// The longest lifetime a token may have: [`issue`](Self::issue) refuses longer ones and
+    /// [`open`](Self::open) rejects them.
+    #[must_use]
+    pub const fn max_lifetime(&self) -> Duration {
+        self.max_lifetime
+    }
+
     /// The binding key, to compute bindings with [`BindingKey::bind`].
     #[must_use]
     pub const fn binding_key(&self) -> &BindingKey {

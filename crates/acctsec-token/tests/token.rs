@@ -883,7 +883,7 @@ fn a_token_is_single_use_through_its_stored_record() {
         )
     );
     block_on(async {
-        store.insert(&record).await.unwrap();
+        store.insert(&record, t(NOW)).await.unwrap();
         // The link comes back: verify, then take its record; only the first taker wins.
         let link = issued.token.expose();
         let claims = tokens

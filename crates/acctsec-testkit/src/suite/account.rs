@@ -1,12 +1,106 @@
-//! [`AccountStore`] contract cases. The store must also implement [`AccountFixture`] so the
-//! cases can create accounts.
+//! [`AccountStore`] contract cases. The cases also need an [`AccountFixture`] to create
+//! accounts; the harness hands them a [`Pair`] of the store and its fixture.
 
+use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
-use acctsec_core::{Account, AccountStore, Email, StoredPasswordHash};
+use acctsec_core::{
+    Account, AccountStore, Email, MAX_PASSWORD_HASH_BYTES, PasswordReplaced, StoreError,
+    StoreErrorKind, StoredPasswordHash, UserId,
+};
 
-use super::{race, user};
+use super::{assert_conflict, assert_unavailable, cases, longest_email, longest_user, race, user};
 use crate::AccountFixture;
+use crate::harness::Accounts;
+
+cases!(AccountStore, AccountFixture;
+    unknown_is_none,
+    find_by_email_uses_the_normalised_form,
+    replace_hash_is_compare_and_swap,
+    concurrent_replacements_have_one_winner,
+    end_sessions_bumps_the_epoch,
+    replace_hash_ends_sessions_in_the_same_step,
+    upgrade_hash_keeps_version_and_epoch,
+    replace_email_is_compare_and_swap,
+    replace_email_to_a_taken_address_is_conflict,
+    one_normalised_email_on_two_accounts_is_corrupt,
+    longest_values_round_trip,
+);
+
+/// An account store and the fixture that creates its accounts, as one value the account cases
+/// take: [`AccountStore`] is forwarded to the store, [`AccountFixture`] to the fixture.
+pub struct Pair<A, F>(pub Arc<Accounts<A, F>>);
+
+impl<A, F> fmt::Debug for Pair<A, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pair(..)")
+    }
+}
+
+impl<A: AccountStore, F: Send + Sync> AccountStore for Pair<A, F> {
+    fn find_by_email(
+        &self,
+        email: &Email,
+    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send {
+        self.0.store.find_by_email(email)
+    }
+
+    fn find_by_id(
+        &self,
+        id: &UserId,
+    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send {
+        self.0.store.find_by_id(id)
+    }
+
+    fn replace_password_hash(
+        &self,
+        id: &UserId,
+        expected_version: u64,
+        hash: &StoredPasswordHash,
+        end_sessions: bool,
+    ) -> impl Future<Output = Result<Option<PasswordReplaced>, StoreError>> + Send {
+        self.0
+            .store
+            .replace_password_hash(id, expected_version, hash, end_sessions)
+    }
+
+    fn upgrade_password_hash(
+        &self,
+        id: &UserId,
+        expected_version: u64,
+        hash: &StoredPasswordHash,
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        self.0
+            .store
+            .upgrade_password_hash(id, expected_version, hash)
+    }
+
+    fn replace_email(
+        &self,
+        id: &UserId,
+        expected_version: u64,
+        email: &Email,
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        self.0.store.replace_email(id, expected_version, email)
+    }
+
+    fn end_sessions(
+        &self,
+        id: &UserId,
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        self.0.store.end_sessions(id)
+    }
+}
+
+impl<A: Send + Sync, F: AccountFixture> AccountFixture for Pair<A, F> {
+    fn create_account(
+        &self,
+        account: &Account,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.0.fixture.create_account(account)
+    }
+}
 
 fn email(s: &str) -> Email {
     Email::parse(s).expect("fixture email parses")
@@ -26,6 +120,14 @@ async fn create<S: AccountFixture>(store: &S, id: u64, address: &str) -> Account
     account
 }
 
+async fn find<S: AccountStore>(store: &S, id: &UserId) -> Account {
+    store
+        .find_by_id(id)
+        .await
+        .expect("find")
+        .expect("account exists")
+}
+
 /// Unknown emails and ids find nothing, and writes to unknown ids return `Ok(None)`.
 pub async fn unknown_is_none<S: AccountStore + AccountFixture>(store: S) {
     create(&store, 1, "known@example.com").await;
@@ -37,13 +139,18 @@ pub async fn unknown_is_none<S: AccountStore + AccountFixture>(store: S) {
         None
     );
     assert_eq!(store.find_by_id(&user(2)).await.expect("find"), None);
-    assert_eq!(
-        store
-            .replace_password_hash(&user(2), 0, &hash(1))
-            .await
-            .expect("replace"),
-        None
-    );
+    for end_sessions in [false, true] {
+        let replaced = store
+            .replace_password_hash(&user(2), 0, &hash(1), end_sessions)
+            .await;
+        assert_eq!(replaced.expect("replace"), None);
+    }
+    let upgraded = store.upgrade_password_hash(&user(2), 0, &hash(1)).await;
+    assert_eq!(upgraded.expect("upgrade"), None);
+    let moved = store
+        .replace_email(&user(2), 0, &email("new@example.com"))
+        .await;
+    assert_eq!(moved.expect("replace email"), None);
     assert_eq!(store.end_sessions(&user(2)).await.expect("end"), None);
 }
 
@@ -70,32 +177,30 @@ pub async fn replace_hash_is_compare_and_swap<S: AccountStore + AccountFixture>(
     create(&store, 1, "erin@example.com").await;
     assert_eq!(
         store
-            .replace_password_hash(&user(1), 0, &hash(1))
+            .replace_password_hash(&user(1), 0, &hash(1), false)
             .await
             .expect("replace"),
-        Some(1)
+        Some(PasswordReplaced::new(1, 0))
     );
-    let err = store
-        .replace_password_hash(&user(1), 0, &hash(2))
-        .await
-        .expect_err("stale");
-    assert!(err.is_conflict(), "expected a conflict, got {err}");
-    let now = store
-        .find_by_id(&user(1))
-        .await
-        .expect("find")
-        .expect("account");
+    assert_conflict(
+        store
+            .replace_password_hash(&user(1), 0, &hash(2), false)
+            .await,
+        "a stale version",
+    );
+    let now = find(&store, &user(1)).await;
     assert_eq!(
         (now.password_hash, now.credential_version),
         (Some(hash(1)), 1)
     );
     assert_eq!(
         now.session_epoch, 0,
-        "replacing the hash does not end sessions by itself"
+        "replacing the hash without ending sessions leaves the epoch"
     );
 }
 
-/// Of concurrent replacements against one version, exactly one succeeds.
+/// Of concurrent replacements against one version, exactly one succeeds — and ends the sessions
+/// once.
 pub async fn concurrent_replacements_have_one_winner<S: AccountStore + AccountFixture + 'static>(
     store: S,
 ) {
@@ -104,27 +209,25 @@ pub async fn concurrent_replacements_have_one_winner<S: AccountStore + AccountFi
     let results = race(&store, |s, i| async move {
         let n = u32::try_from(i).expect("small") + 1;
         (
-            s.replace_password_hash(&user(1), 0, &hash(n))
+            s.replace_password_hash(&user(1), 0, &hash(n), true)
                 .await
                 .map_err(|e| e.is_conflict()),
             n,
         )
     })
     .await;
+    let won = PasswordReplaced::new(1, 1);
     assert!(
         results
             .iter()
-            .all(|(r, _)| matches!(r, Ok(Some(1)) | Err(true))),
+            .all(|(r, _)| matches!(r, Ok(Some(p)) if *p == won) || matches!(r, Err(true))),
         "{results:?}"
     );
     let winners: Vec<_> = results.iter().filter(|(r, _)| r.is_ok()).collect();
     assert_eq!(winners.len(), 1, "exactly one compare-and-swap may win");
-    let now = store
-        .find_by_id(&user(1))
-        .await
-        .expect("find")
-        .expect("account");
+    let now = find(&*store, &user(1)).await;
     assert_eq!(now.password_hash, Some(hash(winners[0].1)));
+    assert_eq!((now.credential_version, now.session_epoch), (1, 1));
 }
 
 /// Ending sessions increments the session epoch and leaves the credential alone.
@@ -132,10 +235,229 @@ pub async fn end_sessions_bumps_the_epoch<S: AccountStore + AccountFixture>(stor
     create(&store, 1, "gus@example.com").await;
     assert_eq!(store.end_sessions(&user(1)).await.expect("end"), Some(1));
     assert_eq!(store.end_sessions(&user(1)).await.expect("end"), Some(2));
-    let now = store
-        .find_by_id(&user(1))
+    let now = find(&store, &user(1)).await;
+    assert_eq!((now.session_epoch, now.credential_version), (2, 0));
+}
+
+/// With `end_sessions`, one replacement stores the hash and increments both the credential
+/// version and the session epoch; without, the epoch stays; a stale replacement changes neither.
+/// Other fields (the second factor) are kept.
+pub async fn replace_hash_ends_sessions_in_the_same_step<S: AccountStore + AccountFixture>(
+    store: S,
+) {
+    let mut account = Account::new(user(1), email("hana@example.com"), Some(hash(0)));
+    account.credential_version = 7;
+    account.session_epoch = 3;
+    account.second_factor = true;
+    store.create_account(&account).await.expect("create");
+    assert_eq!(find(&store, &user(1)).await, account, "created as given");
+    let replaced = store
+        .replace_password_hash(&user(1), 7, &hash(1), true)
+        .await;
+    assert_eq!(
+        replaced.expect("replace"),
+        Some(PasswordReplaced::new(8, 4))
+    );
+    let now = find(&store, &user(1)).await;
+    assert_eq!(
+        (now.password_hash, now.credential_version, now.session_epoch),
+        (Some(hash(1)), 8, 4)
+    );
+    let replaced = store
+        .replace_password_hash(&user(1), 8, &hash(2), false)
+        .await;
+    assert_eq!(
+        replaced.expect("replace"),
+        Some(PasswordReplaced::new(9, 4))
+    );
+    assert_conflict(
+        store
+            .replace_password_hash(&user(1), 8, &hash(3), true)
+            .await,
+        "a stale version",
+    );
+    account.password_hash = Some(hash(2));
+    account.credential_version = 9;
+    account.session_epoch = 4;
+    assert_eq!(
+        find(&store, &user(1)).await,
+        account,
+        "a stale replacement ends no sessions"
+    );
+}
+
+/// Upgrading the hash (a rehash of the same password) is a compare-and-swap that stores the hash
+/// and changes neither the credential version nor the session epoch.
+pub async fn upgrade_hash_keeps_version_and_epoch<S: AccountStore + AccountFixture>(store: S) {
+    let mut account = Account::new(user(1), email("ivo@example.com"), Some(hash(0)));
+    account.credential_version = 5;
+    account.session_epoch = 2;
+    store.create_account(&account).await.expect("create");
+    let upgraded = store.upgrade_password_hash(&user(1), 5, &hash(1)).await;
+    assert_eq!(upgraded.expect("upgrade"), Some(5));
+    account.password_hash = Some(hash(1));
+    assert_eq!(find(&store, &user(1)).await, account);
+    assert_conflict(
+        store.upgrade_password_hash(&user(1), 4, &hash(2)).await,
+        "a stale version",
+    );
+    assert_eq!(find(&store, &user(1)).await, account, "nothing changed");
+    let upgraded = store.upgrade_password_hash(&user(1), 5, &hash(3)).await;
+    assert_eq!(
+        upgraded.expect("upgrade"),
+        Some(5),
+        "the version is still 5"
+    );
+    assert_eq!(find(&store, &user(1)).await.password_hash, Some(hash(3)));
+}
+
+/// Replacing the email is a compare-and-swap that increments the credential version: the
+/// account is then found by the new address (as given, display form kept) and not by the old;
+/// a stale version is a conflict that changes nothing. Changing the case of one's own address
+/// is no conflict.
+pub async fn replace_email_is_compare_and_swap<S: AccountStore + AccountFixture>(store: S) {
+    create(&store, 1, "Jo@example.com").await;
+    let new = email("Jo.New@Example.com");
+    assert_eq!(
+        store
+            .replace_email(&user(1), 0, &new)
+            .await
+            .expect("replace"),
+        Some(1)
+    );
+    let found = store
+        .find_by_email(&email("jo.new@example.com"))
         .await
         .expect("find")
-        .expect("account");
-    assert_eq!((now.session_epoch, now.credential_version), (2, 0));
+        .expect("found by the new address");
+    assert_eq!(found.id, user(1));
+    assert_eq!(
+        found.email.as_str(),
+        "Jo.New@example.com",
+        "the display form is kept"
+    );
+    assert_eq!((found.credential_version, found.session_epoch), (1, 0));
+    assert_eq!(found.password_hash, Some(hash(0)));
+    let old = store.find_by_email(&email("jo@example.com")).await;
+    assert_eq!(old.expect("find"), None, "the old address finds nothing");
+    assert_conflict(
+        store
+            .replace_email(&user(1), 0, &email("jo.other@example.com"))
+            .await,
+        "a stale version",
+    );
+    assert_eq!(
+        find(&store, &user(1)).await.email.as_str(),
+        "Jo.New@example.com"
+    );
+    let recased = email("JO.NEW@example.com");
+    let moved = store.replace_email(&user(1), 1, &recased).await;
+    assert_eq!(moved.expect("own address in other case"), Some(2));
+    assert_eq!(
+        find(&store, &user(1)).await.email.as_str(),
+        "JO.NEW@example.com"
+    );
+}
+
+/// Replacing the email with an address another account has — in any case or width variant — is
+/// a conflict and changes neither account.
+pub async fn replace_email_to_a_taken_address_is_conflict<S: AccountStore + AccountFixture>(
+    store: S,
+) {
+    let kim = create(&store, 1, "kim@example.com").await;
+    let lou = create(&store, 2, "Lou@Example.com").await;
+    for taken in ["lou@example.com", "LOU@EXAMPLE.COM", "ｌｏｕ@example.com"] {
+        assert_conflict(store.replace_email(&user(1), 0, &email(taken)).await, taken);
+    }
+    assert_eq!(find(&store, &user(1)).await, kim, "nothing changed");
+    assert_eq!(find(&store, &user(2)).await, lou, "nothing changed");
+    let found = store.find_by_email(&email("lou@example.com")).await;
+    assert_eq!(found.expect("find").map(|a| a.id), Some(user(2)));
+}
+
+/// Two accounts with one normalised email are corrupt data: `find_by_email` fails with
+/// `Corrupt` and never picks one. A back end whose schema refuses the second account (a
+/// conflict) keeps finding the first.
+pub async fn one_normalised_email_on_two_accounts_is_corrupt<S: AccountStore + AccountFixture>(
+    store: S,
+) {
+    let first = create(&store, 1, "Max@example.com").await;
+    let second = Account::new(user(2), email("max@EXAMPLE.com"), Some(hash(1)));
+    match store.create_account(&second).await {
+        Ok(()) => {
+            for variant in ["max@example.com", "MAX@example.com"] {
+                let err = store
+                    .find_by_email(&email(variant))
+                    .await
+                    .expect_err("two accounts with one normalised email: none may be picked");
+                assert_eq!(
+                    err.kind(),
+                    StoreErrorKind::Corrupt,
+                    "two accounts with one email must be Corrupt, got {err}"
+                );
+            }
+            assert_eq!(
+                find(&store, &user(2)).await,
+                second,
+                "lookup by id still works"
+            );
+        }
+        Err(err) => {
+            assert!(
+                err.is_conflict(),
+                "the fixture refused with {err}, not a conflict"
+            );
+            let found = store.find_by_email(&email("max@example.com")).await;
+            assert_eq!(found.expect("find"), Some(first));
+            assert_eq!(store.find_by_id(&user(2)).await.expect("find"), None);
+        }
+    }
+}
+
+/// The longest values round-trip: user ids (multi-byte, two that differ only in their last
+/// byte), addresses and password hashes; writes to one account leave the other alone.
+pub async fn longest_values_round_trip<S: AccountStore + AccountFixture>(store: S) {
+    let longest_hash = |fill: char| {
+        let prefix = "$argon2id$v=19$m=19456,t=2,p=1$";
+        let text = format!(
+            "{prefix}{}",
+            fill.to_string()
+                .repeat(MAX_PASSWORD_HASH_BYTES - prefix.len())
+        );
+        StoredPasswordHash::new(text).expect("fixture hash is valid")
+    };
+    let (ia, ib) = (longest_user('a'), longest_user('b'));
+    let a = Account::new(ia.clone(), longest_email('a'), Some(longest_hash('x')));
+    let b = Account::new(ib.clone(), longest_email('b'), None);
+    for account in [&a, &b] {
+        store.create_account(account).await.expect("create");
+    }
+    assert_eq!(find(&store, &ia).await, a);
+    assert_eq!(
+        find(&store, &ib).await,
+        b,
+        "no password is kept apart from any"
+    );
+    let found = store
+        .find_by_email(&longest_email('b'))
+        .await
+        .expect("find");
+    assert_eq!(found.as_ref(), Some(&b));
+    let replaced = store
+        .replace_password_hash(&ib, 0, &longest_hash('y'), true)
+        .await;
+    assert_eq!(
+        replaced.expect("replace"),
+        Some(PasswordReplaced::new(1, 1))
+    );
+    assert_eq!(find(&store, &ia).await, a, "the other account is untouched");
+    assert_eq!(
+        find(&store, &ib).await.password_hash,
+        Some(longest_hash('y'))
+    );
+}
+
+/// A store whose server is unreachable fails with `Unavailable`, a transient error.
+pub async fn unreachable_server_is_unavailable<S: AccountStore>(store: S) {
+    assert_unavailable(store.find_by_id(&user(1)).await);
 }
