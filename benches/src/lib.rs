@@ -73,3 +73,82 @@ pub fn ordinary_passwords(n: usize) -> Vec<String> {
         })
         .collect()
 }
+
+/// Statistical timing checks after dudect: many interleaved samples of two kinds of call, and
+/// Welch's t-test on their times. |t| ≥ [`timing::THRESHOLD`] means the two can be told apart.
+pub mod timing {
+    use std::time::Instant;
+
+    /// The |t| at or above which two kinds of call are taken to be told apart.
+    pub const THRESHOLD: f64 = 4.5;
+
+    /// Mean, variance and count of `xs` after dropping the slowest 5% (scheduler noise).
+    fn trimmed_stats(mut xs: Vec<f64>) -> (f64, f64, f64) {
+        xs.sort_by(f64::total_cmp);
+        xs.truncate(xs.len() * 95 / 100);
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        (mean, var, n)
+    }
+
+    /// Welch's t of two samples (trimmed), and their means.
+    #[must_use]
+    pub fn welch_t(a: Vec<f64>, b: Vec<f64>) -> (f64, f64, f64) {
+        let (ma, va, na) = trimmed_stats(a);
+        let (mb, vb, nb) = trimmed_stats(b);
+        ((ma - mb) / (va / na + vb / nb).sqrt(), ma, mb)
+    }
+
+    /// How long `f` takes, in milliseconds.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a timing harness measures wall time"
+    )]
+    pub fn time(f: impl FnOnce()) -> f64 {
+        let start = Instant::now();
+        f();
+        start.elapsed().as_secs_f64() * 1e3
+    }
+
+    /// A shuffled order of `samples` `true`s and as many `false`s, from a fixed seed.
+    #[must_use]
+    pub fn shuffled_order(samples: usize) -> Vec<bool> {
+        let mut order: Vec<bool> = (0..samples * 2).map(|i| i % 2 == 0).collect();
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        for i in (1..order.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let j = usize::try_from(state % (i as u64 + 1)).unwrap_or(0);
+            order.swap(i, j);
+        }
+        order
+    }
+
+    /// Runs `a` and `b` `samples` times each in a shuffled order, and returns their times in ms.
+    pub fn interleave(
+        samples: usize,
+        mut a: impl FnMut(),
+        mut b: impl FnMut(),
+    ) -> (Vec<f64>, Vec<f64>) {
+        let (mut ta, mut tb) = (Vec::new(), Vec::new());
+        for first in shuffled_order(samples) {
+            if first {
+                ta.push(time(&mut a));
+            } else {
+                tb.push(time(&mut b));
+            }
+        }
+        (ta, tb)
+    }
+
+    /// Prints one comparison and says whether it passed.
+    #[must_use]
+    pub fn report(name: &str, (t, ma, mb): (f64, f64, f64)) -> bool {
+        let same = t.abs() < THRESHOLD;
+        let verdict = if same { "same" } else { "DIFFERENT" };
+        println!("{name:<58} {ma:>9.4} ms vs {mb:>9.4} ms   t = {t:>7.2}   {verdict}");
+        same
+    }
+}

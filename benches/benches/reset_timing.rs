@@ -1,0 +1,120 @@
+//! A statistical timing check of the reset request's promise: a request for an address with an
+//! account, one without, one for a disabled account and one over its throttle take the same
+//! time. Many interleaved samples of two kinds, Welch's t on their times; |t| >= 4.5 fails the
+//! run. CI runs it as a step of its own.
+//!
+//! `cargo bench -p acctsec-benches --bench reset_timing` (`SAMPLES=n` per kind, default 2000).
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use acctsec::core::{Account, ClientInfo, Email, UserId};
+use acctsec::token::{BindingKey, KeyRing, SigningKey, Tokens};
+use acctsec::{Config, Flows, MailSeal};
+use acctsec_benches::timing::{THRESHOLD, interleave, report, welch_t};
+use acctsec_testkit::MemoryStore;
+
+fn main() {
+    let samples: usize = std::env::var("SAMPLES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000);
+    let store = MemoryStore::new();
+    // Every known and disabled address is asked for once, so none of them is throttled; the
+    // throttled address is over its per-address limit from the start. The per-source and global
+    // limits are set out of reach, so only the per-address one decides.
+    for i in 0..samples + 20 {
+        let known = Account::new(
+            UserId::from(i as u64),
+            Email::parse(&format!("known{i}@example.com")).unwrap(),
+            None,
+        );
+        store.insert_account(known).unwrap();
+        let mut disabled = Account::new(
+            UserId::from((1_000_000 + i) as u64),
+            Email::parse(&format!("disabled{i}@example.com")).unwrap(),
+            None,
+        );
+        disabled.disabled = true;
+        store.insert_account(disabled).unwrap();
+    }
+    let tokens = Tokens::builder(
+        KeyRing::new(SigningKey::from_bytes(&[0x5e; 32]).unwrap()),
+        BindingKey::from_bytes(&[0x3c; 32]).unwrap(),
+    )
+    .with_max_lifetime(acctsec::DEFAULT_EMAIL_UNDO_TTL)
+    .build()
+    .unwrap();
+    let config = Config::builder("https://example.com/account")
+        .with_reset_limits(3, u64::MAX / 2, u64::MAX / 2)
+        .build()
+        .unwrap();
+    let flows = Arc::new(
+        Flows::builder(
+            store.clone(),
+            store.clone(),
+            tokens,
+            MailSeal::from_bytes(&[7; 32]).unwrap(),
+            config,
+        )
+        .build()
+        .unwrap(),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let client = ClientInfo::new().with_ip("203.0.113.9".parse().unwrap());
+    let request = |address: &Email| {
+        runtime
+            .block_on(flows.request_password_reset(address, &client))
+            .unwrap();
+    };
+    let throttled = Email::parse("throttled@example.com").unwrap();
+    for _ in 0..10 {
+        request(&throttled);
+    }
+    // Warm up the allocator and caches with the other kinds too.
+    for i in samples..samples + 20 {
+        request(&Email::parse(&format!("known{i}@example.com")).unwrap());
+        request(&Email::parse(&format!("nobody-warm{i}@example.com")).unwrap());
+    }
+    let addresses = |prefix: &str| -> Vec<Email> {
+        (0..samples)
+            .map(|i| Email::parse(&format!("{prefix}{i}@example.com")).unwrap())
+            .collect()
+    };
+    let (known, unknown, disabled) = (
+        addresses("known"),
+        addresses("nobody"),
+        addresses("disabled"),
+    );
+    println!(
+        "{samples} samples of each, interleaved; slowest 5% trimmed; |t| < {THRESHOLD} passes"
+    );
+    let mut ok = true;
+    let (mut k, mut u) = (known.iter(), unknown.iter());
+    let (a, b) = interleave(
+        samples,
+        || request(k.next().unwrap()),
+        || request(u.next().unwrap()),
+    );
+    ok &= report("reset request: known vs unknown address", welch_t(a, b));
+    let (mut u, mut d) = (addresses("nobody-b").into_iter(), disabled.iter());
+    let (a, b) = interleave(
+        samples,
+        || request(&u.next().unwrap()),
+        || request(d.next().unwrap()),
+    );
+    ok &= report("reset request: unknown vs disabled account", welch_t(a, b));
+    let mut k = addresses("nobody-c").into_iter();
+    let (a, b) = interleave(
+        samples,
+        || request(&k.next().unwrap()),
+        || request(&throttled),
+    );
+    ok &= report("reset request: unknown vs throttled address", welch_t(a, b));
+    if !ok {
+        std::process::exit(1);
+    }
+}
