@@ -12,63 +12,25 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use acctsec::core::rng::SystemRng;
-use acctsec::core::{Account, ClientInfo, Email, Password, UserId};
-use acctsec::hash::{Argon2Params, HashPool, Hasher};
-use acctsec::token::{BindingKey, KeyRing, SigningKey, Tokens};
-use acctsec::{Config, Flows, MailSeal, OutboxWorker, WorkerSettings};
-use acctsec_testkit::{MemoryStore, StubMailer};
+use acctsec::core::{ClientInfo, Email, Password};
+use acctsec::hash::{Argon2Params, Hasher};
+use acctsec::{OutboxWorker, WorkerSettings};
+use acctsec_benches::{JwtClaims, account, memory_flows};
+use acctsec_testkit::StubMailer;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
-type MemFlows = Flows<MemoryStore, MemoryStore>;
-
-#[derive(serde::Serialize)]
-struct JwtClaims {
-    sub: String,
-    pur: String,
-    iat: u64,
-    exp: u64,
-    jti: String,
-    bnd: String,
-}
-
-fn flows(hasher: Hasher) -> (Arc<MemFlows>, StubMailer, MemoryStore) {
-    let store = MemoryStore::new();
-    let account = Account::new(
-        UserId::from(1_u64),
-        Email::parse("ana@example.com").unwrap(),
-        None,
-    );
-    store.insert_account(account).unwrap();
-    let tokens = Tokens::builder(
-        KeyRing::new(SigningKey::from_bytes(&[0x5e; 32]).unwrap()),
-        BindingKey::from_bytes(&[0x3c; 32]).unwrap(),
-    )
-    .with_max_lifetime(acctsec::DEFAULT_EMAIL_UNDO_TTL)
-    .build()
-    .unwrap();
-    let config = Config::builder("https://example.com/account")
-        .with_reset_limits(u64::MAX / 2, u64::MAX / 2, u64::MAX / 2)
-        .build()
-        .unwrap();
-    let flows = Flows::builder(
-        store.clone(),
-        store.clone(),
-        tokens,
-        MailSeal::from_bytes(&[7; 32]).unwrap(),
-        config,
-    )
-    .with_hasher(HashPool::builder(hasher).build().unwrap())
-    .build()
-    .unwrap();
-    (Arc::new(flows), StubMailer::new(), store)
-}
+const NO_LIMIT: (u64, u64, u64) = (u64::MAX / 2, u64::MAX / 2, u64::MAX / 2);
 
 fn request(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let (flows, _, _) = flows(Hasher::new().unwrap());
+    let (flows, _) = memory_flows(
+        [account(1, "ana@example.com")],
+        NO_LIMIT,
+        Hasher::new().unwrap(),
+    );
     let client = ClientInfo::new().with_ip("203.0.113.9".parse().unwrap());
     let address = Email::parse("ana@example.com").unwrap();
     let key = EncodingKey::from_secret(&[0x42; 32]);
@@ -116,7 +78,9 @@ fn completion(c: &mut Criterion) {
             Hasher::new().unwrap(),
         ),
     ] {
-        let (flows, mailer, _store) = flows(hasher);
+        let (flows, _) = memory_flows([account(1, "ana@example.com")], NO_LIMIT, hasher);
+        let flows = Arc::new(flows);
+        let mailer = StubMailer::new();
         let worker = OutboxWorker::new(
             Arc::clone(&flows),
             mailer.clone(),
@@ -133,23 +97,21 @@ fn completion(c: &mut Criterion) {
                             .request_password_reset(&address, &client)
                             .await
                             .unwrap();
-                        worker.run_once().await.unwrap();
+                        // The worker sends the reset email and the last completion's notice.
+                        while worker.run_once().await.unwrap().claimed > 0 {}
                     });
                     let sent = mailer.sent();
-                    let text = sent.last().unwrap().text();
-                    let token = text
-                        .split("token=")
-                        .nth(1)
-                        .unwrap()
-                        .split_whitespace()
-                        .next()
-                        .unwrap()
-                        .to_owned();
-                    let pw = Password::new(format!(
+                    let reset = sent
+                        .iter()
+                        .rfind(|m| m.kind() == acctsec::core::MessageKind::PasswordReset)
+                        .unwrap();
+                    let token = reset.text().split("token=").nth(1).unwrap();
+                    let token = token.split_whitespace().next().unwrap().to_owned();
+                    let pw = format!(
                         "velvet harbour drifting kites number {}",
                         n.fetch_add(1, Ordering::Relaxed)
-                    ));
-                    (token, pw)
+                    );
+                    (token, Password::new(pw))
                 },
                 |(token, pw)| {
                     runtime

@@ -7,59 +7,29 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::panic)]
 
-use std::sync::Arc;
-
-use acctsec::core::{Account, ClientInfo, Email, UserId};
-use acctsec::token::{BindingKey, KeyRing, SigningKey, Tokens};
-use acctsec::{Config, Flows, MailSeal};
+use acctsec::core::{ClientInfo, Email};
+use acctsec::hash::Hasher;
 use acctsec_benches::timing::{THRESHOLD, interleave, report, welch_t};
-use acctsec_testkit::MemoryStore;
+use acctsec_benches::{account, memory_flows};
 
 fn main() {
     let samples: usize = std::env::var("SAMPLES")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2000);
-    let store = MemoryStore::new();
     // Every known and disabled address is asked for once, so none of them is throttled; the
     // throttled address is over its per-address limit from the start. The per-source and global
     // limits are set out of reach, so only the per-address one decides.
-    for i in 0..samples + 20 {
-        let known = Account::new(
-            UserId::from(i as u64),
-            Email::parse(&format!("known{i}@example.com")).unwrap(),
-            None,
-        );
-        store.insert_account(known).unwrap();
-        let mut disabled = Account::new(
-            UserId::from((1_000_000 + i) as u64),
-            Email::parse(&format!("disabled{i}@example.com")).unwrap(),
-            None,
-        );
+    let accounts = (0..samples + 20).flat_map(|i| {
+        let known = account(i as u64, &format!("known{i}@example.com"));
+        let mut disabled = account((1_000_000 + i) as u64, &format!("disabled{i}@example.com"));
         disabled.disabled = true;
-        store.insert_account(disabled).unwrap();
-    }
-    let tokens = Tokens::builder(
-        KeyRing::new(SigningKey::from_bytes(&[0x5e; 32]).unwrap()),
-        BindingKey::from_bytes(&[0x3c; 32]).unwrap(),
-    )
-    .with_max_lifetime(acctsec::DEFAULT_EMAIL_UNDO_TTL)
-    .build()
-    .unwrap();
-    let config = Config::builder("https://example.com/account")
-        .with_reset_limits(3, u64::MAX / 2, u64::MAX / 2)
-        .build()
-        .unwrap();
-    let flows = Arc::new(
-        Flows::builder(
-            store.clone(),
-            store.clone(),
-            tokens,
-            MailSeal::from_bytes(&[7; 32]).unwrap(),
-            config,
-        )
-        .build()
-        .unwrap(),
+        [known, disabled]
+    });
+    let (flows, _) = memory_flows(
+        accounts,
+        (3, u64::MAX / 2, u64::MAX / 2),
+        Hasher::new().unwrap(),
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()

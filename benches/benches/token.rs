@@ -8,6 +8,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use acctsec_benches::JwtClaims;
 use acctsec_core::{Purpose, Timestamp, UserId};
 use acctsec_token::{BindingKey, KeyRing, SigningKey, Tokens};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -19,17 +20,6 @@ use sha2::Sha256;
 
 const SECRET: [u8; 32] = [0x42; 32];
 const TTL: Duration = Duration::from_secs(15 * 60);
-
-/// The JWT a hand-rolled reset flow would carry: the same facts as an acctsec token.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct JwtClaims {
-    sub: String,
-    pur: String,
-    iat: u64,
-    exp: u64,
-    jti: String,
-    bnd: String,
-}
 
 fn tokens(c: &mut Criterion) {
     let tokens = Tokens::new(

@@ -3,6 +3,85 @@
 //! the command that reproduces them. This library holds what several benches share.
 #![forbid(unsafe_code)]
 
+use acctsec::core::{Account, Email, UserId};
+use acctsec::hash::{HashPool, Hasher};
+use acctsec::token::{BindingKey, KeyRing, SigningKey, Tokens};
+use acctsec::{Config, Flows, MailSeal};
+use acctsec_testkit::MemoryStore;
+
+/// The JWT a hand-rolled reset flow would carry: the same facts as an acctsec token.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct JwtClaims {
+    /// The account.
+    pub sub: String,
+    /// What it is for.
+    pub pur: String,
+    /// Issued at, seconds.
+    pub iat: u64,
+    /// Expires at, seconds.
+    pub exp: u64,
+    /// A random id, for single use.
+    pub jti: String,
+    /// The account state it is bound to.
+    pub bnd: String,
+}
+
+/// The flows over one in-memory store holding `accounts`, with `limits` (per address, per source,
+/// in all) on reset requests and `hasher`'s parameters.
+///
+/// # Panics
+///
+/// If the fixed keys or settings are refused (they are valid).
+#[must_use]
+pub fn memory_flows(
+    accounts: impl IntoIterator<Item = Account>,
+    limits: (u64, u64, u64),
+    hasher: Hasher,
+) -> (Flows<MemoryStore, MemoryStore>, MemoryStore) {
+    let store = MemoryStore::new();
+    for account in accounts {
+        store
+            .insert_account(account)
+            .expect("fixture accounts are distinct");
+    }
+    let tokens = Tokens::builder(
+        KeyRing::new(SigningKey::from_bytes(&[0x5e; 32]).expect("a 32-byte key")),
+        BindingKey::from_bytes(&[0x3c; 32]).expect("a 32-byte key"),
+    )
+    .with_max_lifetime(acctsec::DEFAULT_EMAIL_UNDO_TTL)
+    .build()
+    .expect("valid token settings");
+    let config = Config::builder("https://example.com/account")
+        .with_reset_limits(limits.0, limits.1, limits.2)
+        .build()
+        .expect("valid settings");
+    let flows = Flows::builder(
+        store.clone(),
+        store.clone(),
+        tokens,
+        MailSeal::from_bytes(&[7; 32]).expect("a 32-byte key"),
+        config,
+    )
+    .with_hasher(HashPool::builder(hasher).build().expect("a pool"))
+    .build()
+    .expect("valid flows");
+    (flows, store)
+}
+
+/// An enabled account with this id and address and no password.
+///
+/// # Panics
+///
+/// If `address` is not an email address.
+#[must_use]
+pub fn account(id: u64, address: &str) -> Account {
+    Account::new(
+        UserId::from(id),
+        Email::parse(address).expect("a fixture address"),
+        None,
+    )
+}
+
 const WORDS: &[&str] = &[
     "summer",
     "dragon",

@@ -46,7 +46,7 @@ macro_rules! digest_type {
 /// Implements a store or mailer trait for `&T`, `Arc<T>` and `Box<T>` by forwarding every
 /// method, so a host can hand a flow a shared reference or a pointer instead of the store itself.
 macro_rules! forward_impls {
-    ($trait:ident { $(fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $out:ty;)* }) => {
+    ($trait:path, $what:literal { $(fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $out:ty;)* }) => {
         impl<T: $trait + ?Sized> $trait for &T {
             $(
                 fn $name(&self $(, $arg: $ty)*) -> impl ::std::future::Future<Output = $out> + Send {

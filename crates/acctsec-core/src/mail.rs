@@ -286,7 +286,7 @@ pub trait Mailer: Send + Sync {
     ) -> impl Future<Output = Result<Detail, MailError>> + Send;
 }
 
-forward_impls!(Mailer {
+forward_impls!(Mailer, "mail" {
     fn send(&self, key: &IdempotencyKey, message: &Message) -> Result<Detail, MailError>;
 });
 

@@ -81,6 +81,14 @@ impl MemoryStore {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Removes every token record `doomed` picks; returns how many.
+    fn revoke_where(&self, doomed: impl Fn(&TokenRecord) -> bool) -> u64 {
+        let mut state = self.state();
+        let before = state.tokens.len();
+        state.tokens.retain(|_, r| !doomed(r));
+        count(before - state.tokens.len())
+    }
+
     /// Adds an account.
     ///
     /// # Errors
@@ -291,19 +299,11 @@ impl TokenStore for MemoryStore {
     }
 
     async fn revoke_all(&self, user: &UserId, purpose: &Purpose) -> Result<u64, StoreError> {
-        let mut state = self.state();
-        let before = state.tokens.len();
-        state
-            .tokens
-            .retain(|_, r| !(&r.user == user && &r.purpose == purpose));
-        Ok(count(before - state.tokens.len()))
+        Ok(self.revoke_where(|r| &r.user == user && &r.purpose == purpose))
     }
 
     async fn revoke_user(&self, user: &UserId) -> Result<u64, StoreError> {
-        let mut state = self.state();
-        let before = state.tokens.len();
-        state.tokens.retain(|_, r| &r.user != user);
-        Ok(count(before - state.tokens.len()))
+        Ok(self.revoke_where(|r| &r.user == user))
     }
 
     async fn purge_expired(&self, now: Timestamp, limit: usize) -> Result<u64, StoreError> {

@@ -9,8 +9,8 @@ use acctsec_core::rng::{SystemRng, TryCryptoRng};
 use acctsec_core::{
     Account, AccountStore, Actor, ClientInfo, Clock, CorrelationId, Detail, Email, IdempotencyKey,
     Message, MessageKind, OperatorId, OutboxMessage, OutboxState, Password, Purpose, SealedContent,
-    SecurityEvent, SecurityEventKind, SecurityState, StoredPasswordHash, SystemClock, Timestamp,
-    UserId,
+    SecurityEvent, SecurityEventKind, SecurityState, StoreError, StoredPasswordHash, SystemClock,
+    Timestamp, UserId,
 };
 use acctsec_hash::{HashPool, Hasher};
 use acctsec_policy::{Assessment, BreachOracle, Breached, Context, Policy};
@@ -152,6 +152,11 @@ pub struct FlowsBuilder<A, S, C = SystemClock, R = SystemRng> {
     state: S,
     clock: C,
     rng: R,
+    parts: Parts,
+}
+
+/// What a builder holds besides its type parameters.
+struct Parts {
     hasher: Option<HashPool>,
     policy: Policy,
     tokens: Tokens,
@@ -164,7 +169,7 @@ pub struct FlowsBuilder<A, S, C = SystemClock, R = SystemRng> {
 impl<A, S, C, R> std::fmt::Debug for FlowsBuilder<A, S, C, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FlowsBuilder")
-            .field("config", &self.config)
+            .field("config", &self.parts.config)
             .finish_non_exhaustive()
     }
 }
@@ -178,13 +183,7 @@ impl<A, S, C, R> FlowsBuilder<A, S, C, R> {
             state: self.state,
             clock,
             rng: self.rng,
-            hasher: self.hasher,
-            policy: self.policy,
-            tokens: self.tokens,
-            seal: self.seal,
-            templates: self.templates,
-            config: self.config,
-            breach: self.breach,
+            parts: self.parts,
         }
     }
 
@@ -197,34 +196,28 @@ impl<A, S, C, R> FlowsBuilder<A, S, C, R> {
             state: self.state,
             clock: self.clock,
             rng,
-            hasher: self.hasher,
-            policy: self.policy,
-            tokens: self.tokens,
-            seal: self.seal,
-            templates: self.templates,
-            config: self.config,
-            breach: self.breach,
+            parts: self.parts,
         }
     }
 
     /// The hashing pool (default: OWASP's argon2id parameters, one permit per CPU).
     #[must_use]
     pub fn with_hasher(mut self, hasher: HashPool) -> Self {
-        self.hasher = Some(hasher);
+        self.parts.hasher = Some(hasher);
         self
     }
 
     /// The password policy (default: [`Policy::default`], NIST SP 800-63B-4).
     #[must_use]
     pub fn with_policy(mut self, policy: Policy) -> Self {
-        self.policy = policy;
+        self.parts.policy = policy;
         self
     }
 
     /// The email templates (default: the built-in English ones).
     #[must_use]
     pub fn with_templates(mut self, templates: Templates) -> Self {
-        self.templates = templates;
+        self.parts.templates = templates;
         self
     }
 
@@ -232,7 +225,7 @@ impl<A, S, C, R> FlowsBuilder<A, S, C, R> {
     /// when it cannot answer.
     #[must_use]
     pub fn with_breach_oracle<O: BreachOracle + 'static>(mut self, oracle: O) -> Self {
-        self.breach = Some(BoxedOracle(Box::new(oracle)));
+        self.parts.breach = Some(BoxedOracle(Box::new(oracle)));
         self
     }
 
@@ -245,17 +238,25 @@ impl<A, S, C, R> FlowsBuilder<A, S, C, R> {
     /// [`TokensBuilder::with_max_lifetime`](acctsec_token::TokensBuilder::with_max_lifetime));
     /// [`Error::Hash`] if the default hashing pool could not be built.
     pub fn build(self) -> Result<Flows<A, S, C, R>> {
-        let longest = self
-            .config
+        let Parts {
+            hasher,
+            policy,
+            tokens,
+            seal,
+            templates,
+            config,
+            breach,
+        } = self.parts;
+        let longest = config
             .email_undo_ttl()
-            .max(self.config.email_confirm_ttl())
-            .max(self.config.reset_ttl());
-        if self.tokens.max_lifetime() < longest {
+            .max(config.email_confirm_ttl())
+            .max(config.reset_ttl());
+        if tokens.max_lifetime() < longest {
             return Err(Error::InvalidConfig(
                 "the tokens' maximum lifetime is shorter than the longest link's",
             ));
         }
-        let hasher = match self.hasher {
+        let hasher = match hasher {
             Some(pool) => pool,
             None => HashPool::builder(Hasher::new()?).build()?,
         };
@@ -265,12 +266,12 @@ impl<A, S, C, R> FlowsBuilder<A, S, C, R> {
             clock: self.clock,
             rng: self.rng,
             hasher,
-            policy: self.policy,
-            tokens: self.tokens,
-            seal: self.seal,
-            templates: self.templates,
-            config: self.config,
-            breach: self.breach,
+            policy,
+            tokens,
+            seal,
+            templates,
+            config,
+            breach,
         })
     }
 }
@@ -291,13 +292,15 @@ impl<A, S> Flows<A, S> {
             state,
             clock: SystemClock,
             rng: SystemRng,
-            hasher: None,
-            policy: Policy::default(),
-            tokens,
-            seal,
-            templates: Templates::built_in(),
-            config,
-            breach: None,
+            parts: Parts {
+                hasher: None,
+                policy: Policy::default(),
+                tokens,
+                seal,
+                templates: Templates::built_in(),
+                config,
+                breach: None,
+            },
         }
     }
 }
@@ -308,6 +311,17 @@ const RESET_REQUESTED: SecurityEventKind = SecurityEventKind::PasswordResetReque
 /// The idempotency key of a reset request's outbox row.
 fn reset_key(correlation: &CorrelationId) -> Result<IdempotencyKey> {
     IdempotencyKey::new(format!("reset:{correlation}")).map_err(|_| Error::Corrupt)
+}
+
+/// The outcome of a compare-and-swap on an account: its value, [`Error::UnknownAccount`] when
+/// the account is gone, `lost` when the swap lost to another change.
+fn swapped<T>(result: std::result::Result<Option<T>, StoreError>, lost: Error) -> Result<T> {
+    match result {
+        Ok(Some(value)) => Ok(value),
+        Ok(None) => Err(Error::UnknownAccount),
+        Err(e) if e.is_conflict() => Err(lost),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A time as emails show it (UTC, to the minute).
@@ -681,16 +695,12 @@ where
         now: Timestamp,
     ) -> Result<acctsec_core::PasswordReplaced> {
         let end_sessions = self.config.end_sessions();
-        let replaced = match self
-            .accounts
-            .replace_password_hash(&account.id, account.credential_version, hash, end_sessions)
-            .await
-        {
-            Ok(Some(replaced)) => replaced,
-            Ok(None) => return Err(Error::UnknownAccount),
-            Err(e) if e.is_conflict() => return Err(Error::InvalidLink),
-            Err(e) => return Err(e.into()),
-        };
+        let replaced = swapped(
+            self.accounts
+                .replace_password_hash(&account.id, account.credential_version, hash, end_sessions)
+                .await,
+            Error::InvalidLink,
+        )?;
         self.state
             .revoke_all(&account.id, &Purpose::PASSWORD_RESET)
             .await?;

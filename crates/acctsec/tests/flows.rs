@@ -130,6 +130,23 @@ fn link_token(message: &Message) -> String {
 }
 
 impl Rig {
+    async fn change_password(
+        &self,
+        current: &str,
+        new: &str,
+    ) -> acctsec::Result<acctsec::PasswordChanged> {
+        let new = Password::new(new);
+        self.flows
+            .change_password(
+                &ana(),
+                &Password::new(current),
+                &new,
+                &new.clone(),
+                &client(),
+            )
+            .await
+    }
+
     async fn request(&self, address: &str) -> ResetRequested {
         self.flows
             .request_password_reset(&email(address), &client())
@@ -331,16 +348,7 @@ async fn a_new_request_supersedes_the_earlier_link() {
 async fn a_link_dies_when_the_password_changes_another_way() {
     let rig = rig();
     let token = rig.reset_token().await;
-    rig.flows
-        .change_password(
-            &ana(),
-            &Password::new(OLD),
-            &Password::new(NEW),
-            &Password::new(NEW),
-            &client(),
-        )
-        .await
-        .unwrap();
+    rig.change_password(OLD, NEW).await.unwrap();
     assert_eq!(
         rig.flows.inspect_reset(&token).await.unwrap(),
         ResetLink::Unusable
@@ -448,29 +456,11 @@ async fn recent_passwords_are_refused_after_changes() {
     ];
     let mut current = OLD;
     for next in steps {
-        rig.flows
-            .change_password(
-                &ana(),
-                &Password::new(current),
-                &Password::new(next),
-                &Password::new(next),
-                &client(),
-            )
-            .await
-            .unwrap();
+        rig.change_password(current, next).await.unwrap();
         current = next;
     }
     for old in [OLD, NEW, steps[1], steps[2]] {
-        let r = rig
-            .flows
-            .change_password(
-                &ana(),
-                &Password::new(current),
-                &Password::new(old),
-                &Password::new(old),
-                &client(),
-            )
-            .await;
+        let r = rig.change_password(current, old).await;
         assert!(matches!(r, Err(Error::PasswordReused)), "{old}: {r:?}");
     }
 }
@@ -479,44 +469,16 @@ async fn recent_passwords_are_refused_after_changes() {
 async fn change_password_needs_the_current_one_and_throttles_guessing() {
     let rig = rig();
     for _ in 0..acctsec::DEFAULT_CHANGE_ATTEMPTS {
-        let r = rig
-            .flows
-            .change_password(
-                &ana(),
-                &Password::new("wrong guess"),
-                &Password::new(NEW),
-                &Password::new(NEW),
-                &client(),
-            )
-            .await;
+        let r = rig.change_password("wrong guess", NEW).await;
         assert!(matches!(r, Err(Error::WrongPassword)), "{r:?}");
     }
-    let r = rig
-        .flows
-        .change_password(
-            &ana(),
-            &Password::new(OLD),
-            &Password::new(NEW),
-            &Password::new(NEW),
-            &client(),
-        )
-        .await;
+    let r = rig.change_password(OLD, NEW).await;
     assert!(
         matches!(r, Err(Error::Throttled)),
         "even the right one waits: {r:?}"
     );
     rig.clock.advance(acctsec::CHANGE_THROTTLE_WINDOW);
-    let changed = rig
-        .flows
-        .change_password(
-            &ana(),
-            &Password::new(OLD),
-            &Password::new(NEW),
-            &Password::new(NEW),
-            &client(),
-        )
-        .await
-        .unwrap();
+    let changed = rig.change_password(OLD, NEW).await.unwrap();
     assert!(changed.sessions_ended);
     assert!(rig.password_is(NEW).await);
 }

@@ -237,15 +237,6 @@ pub trait AccountStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
 }
 
-forward_impls!(AccountStore {
-    fn find_by_email(&self, email: &Email) -> Result<Option<Account>, StoreError>;
-    fn find_by_id(&self, id: &UserId) -> Result<Option<Account>, StoreError>;
-    fn replace_password_hash(&self, id: &UserId, expected_version: u64, hash: &StoredPasswordHash, end_sessions: bool) -> Result<Option<PasswordReplaced>, StoreError>;
-    fn upgrade_password_hash(&self, id: &UserId, expected_version: u64, hash: &StoredPasswordHash) -> Result<Option<u64>, StoreError>;
-    fn replace_email(&self, id: &UserId, expected_version: u64, email: &Email) -> Result<Option<u64>, StoreError>;
-    fn end_sessions(&self, id: &UserId) -> Result<Option<u64>, StoreError>;
-});
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,13 +131,6 @@ pub trait ActivityLog: Send + Sync {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
-forward_impls!(ActivityLog {
-    fn append(&self, event: &SecurityEvent) -> Result<EventId, StoreError>;
-    fn page(&self, user: &UserId, after: Option<ActivityCursor>, limit: usize) -> Result<ActivityPage, StoreError>;
-    fn purge_before(&self, before: Timestamp, limit: usize) -> Result<u64, StoreError>;
-    fn forget_user(&self, user: &UserId, limit: usize) -> Result<u64, StoreError>;
-});
-
 /// Clamps a requested page size to `1..=`[`MAX_ACTIVITY_PAGE`], as every [`ActivityLog`] must.
 #[must_use]
 pub fn activity_page_limit(limit: usize) -> usize {

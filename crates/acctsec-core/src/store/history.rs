@@ -58,9 +58,3 @@ pub trait PasswordHistory: Send + Sync {
     /// A [`StoreError`] if the store failed.
     fn forget(&self, user: &UserId) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
-
-forward_impls!(PasswordHistory {
-    fn push(&self, user: &UserId, hash: &StoredPasswordHash, keep: usize, now: Timestamp) -> Result<(), StoreError>;
-    fn recent(&self, user: &UserId, limit: usize) -> Result<Vec<StoredPasswordHash>, StoreError>;
-    fn forget(&self, user: &UserId) -> Result<u64, StoreError>;
-});

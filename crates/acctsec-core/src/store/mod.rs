@@ -19,6 +19,7 @@
 mod account;
 mod activity;
 mod history;
+mod methods;
 mod outbox;
 mod profile;
 mod throttle;
@@ -42,6 +43,8 @@ pub use throttle::{
     ThrottleStore,
 };
 pub use token::{BindingDigest, TokenDigest, TokenRecord, TokenStore};
+
+crate::__for_each_store_trait!(forward_impls);
 
 /// The most records one purge call removes; larger limits are clamped to it.
 pub const MAX_PURGE_BATCH: usize = 10_000;

@@ -432,22 +432,6 @@ pub trait Outbox: Send + Sync {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
-forward_impls!(Outbox {
-    fn enqueue(&self, message: &OutboxMessage, now: Timestamp) -> Result<Enqueued, StoreError>;
-    fn claim(&self, now: Timestamp, lease_for: Duration, limit: usize) -> Result<Vec<ClaimedMessage>, StoreError>;
-    fn extend(&self, lease: &Lease, until: Timestamp) -> Result<Lease, StoreError>;
-    fn mark_sent(&self, lease: &Lease, receipt: &Detail, now: Timestamp) -> Result<(), StoreError>;
-    fn retry(&self, lease: &Lease, at: Timestamp, error: &Detail) -> Result<(), StoreError>;
-    fn dead_letter(&self, lease: &Lease, reason: &Detail, now: Timestamp) -> Result<(), StoreError>;
-    fn requeue(&self, id: OutboxId, now: Timestamp) -> Result<bool, StoreError>;
-    fn record_delivery(&self, id: OutboxId, report: &DeliveryReport, now: Timestamp) -> Result<bool, StoreError>;
-    fn get(&self, id: OutboxId) -> Result<Option<OutboxEntry>, StoreError>;
-    fn find_by_key(&self, key: &IdempotencyKey) -> Result<Option<OutboxEntry>, StoreError>;
-    fn for_user(&self, user: &UserId, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
-    fn dead_letters(&self, after: Option<OutboxId>, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
-    fn purge_finished(&self, before: Timestamp, limit: usize) -> Result<u64, StoreError>;
-});
-
 /// Clamps a requested claim size to `1..=`[`MAX_OUTBOX_CLAIM`], as every [`Outbox`] must.
 #[must_use]
 pub fn outbox_claim_limit(limit: usize) -> usize {

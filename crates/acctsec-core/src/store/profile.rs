@@ -97,9 +97,3 @@ pub trait ProfileStore: Send + Sync {
     /// A [`StoreError`] if the store failed.
     fn remove(&self, user: &UserId) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
-
-forward_impls!(ProfileStore {
-    fn load(&self, user: &UserId) -> Result<Option<VersionedProfile>, StoreError>;
-    fn save(&self, user: &UserId, expected_version: Option<u64>, data: &ProfileData) -> Result<u64, StoreError>;
-    fn remove(&self, user: &UserId) -> Result<bool, StoreError>;
-});

@@ -212,16 +212,6 @@ pub trait ThrottleStore: Send + Sync {
     }
 }
 
-forward_impls!(ThrottleStore {
-    fn hit(&self, key: &ThrottleKey, window: Duration, now: Timestamp) -> Result<ThrottleCounter, StoreError>;
-    fn get(&self, key: &ThrottleKey, now: Timestamp) -> Result<Option<ThrottleCounter>, StoreError>;
-    fn hit_distinct(&self, key: &ThrottleKey, member: &MemberDigest, window: Duration, now: Timestamp) -> Result<DistinctCounter, StoreError>;
-    fn distinct(&self, key: &ThrottleKey, now: Timestamp) -> Result<Option<DistinctCounter>, StoreError>;
-    fn clear(&self, key: &ThrottleKey) -> Result<(), StoreError>;
-    fn purge_expired(&self, now: Timestamp, limit: usize) -> Result<u64, StoreError>;
-    fn record_and_decide(&self, key: &ThrottleKey, limit: u64, window: Duration, now: Timestamp) -> Result<ThrottleDecision, StoreError>;
-});
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -155,12 +155,3 @@ pub trait TokenStore: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
-
-forward_impls!(TokenStore {
-    fn insert(&self, record: &TokenRecord, now: Timestamp) -> Result<(), StoreError>;
-    fn take(&self, digest: &TokenDigest, now: Timestamp) -> Result<Option<TokenRecord>, StoreError>;
-    fn peek(&self, digest: &TokenDigest, now: Timestamp) -> Result<Option<TokenRecord>, StoreError>;
-    fn revoke_all(&self, user: &UserId, purpose: &Purpose) -> Result<u64, StoreError>;
-    fn revoke_user(&self, user: &UserId) -> Result<u64, StoreError>;
-    fn purge_expired(&self, now: Timestamp, limit: usize) -> Result<u64, StoreError>;
-});

@@ -6,8 +6,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use acctsec_core::{
-    Account, AccountStore, Email, MAX_PASSWORD_HASH_BYTES, PasswordReplaced, StoreError,
-    StoreErrorKind, StoredPasswordHash, UserId,
+    Account, AccountStore, Email, PasswordReplaced, StoreError, StoreErrorKind, StoredPasswordHash,
+    UserId,
 };
 
 use super::{assert_conflict, assert_unavailable, cases, longest_email, longest_user, race, user};
@@ -417,15 +417,7 @@ pub async fn one_normalised_email_on_two_accounts_is_corrupt<S: AccountStore + A
 /// The longest values round-trip: user ids (multi-byte, two that differ only in their last
 /// byte), addresses and password hashes; writes to one account leave the other alone.
 pub async fn longest_values_round_trip<S: AccountStore + AccountFixture>(store: S) {
-    let longest_hash = |fill: char| {
-        let prefix = "$argon2id$v=19$m=19456,t=2,p=1$";
-        let text = format!(
-            "{prefix}{}",
-            fill.to_string()
-                .repeat(MAX_PASSWORD_HASH_BYTES - prefix.len())
-        );
-        StoredPasswordHash::new(text).expect("fixture hash is valid")
-    };
+    let longest_hash = super::longest_hash;
     let (ia, ib) = (longest_user('a'), longest_user('b'));
     let a = Account::new(ia.clone(), longest_email('a'), Some(longest_hash('x')));
     let b = Account::new(ib.clone(), longest_email('b'), None);

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use acctsec_core::store::MAX_PASSWORD_HISTORY;
-use acctsec_core::{MAX_PASSWORD_HASH_BYTES, PasswordHistory, StoredPasswordHash, UserId};
+use acctsec_core::{PasswordHistory, StoredPasswordHash, UserId};
 
 use super::{RACERS, assert_unavailable, cases, longest_user, race, t, user};
 
@@ -190,15 +190,7 @@ pub async fn concurrent_pushes_keep_exactly_keep<S: PasswordHistory + 'static>(s
 /// The longest hashes and user ids (multi-byte, two that differ only in their last byte)
 /// round-trip, each user keeping their own.
 pub async fn longest_values_round_trip<S: PasswordHistory>(store: S) {
-    let longest = |fill: char| {
-        let prefix = "$argon2id$v=19$m=19456,t=2,p=1$";
-        let text = format!(
-            "{prefix}{}",
-            fill.to_string()
-                .repeat(MAX_PASSWORD_HASH_BYTES - prefix.len())
-        );
-        StoredPasswordHash::new(text).expect("fixture hash is valid")
-    };
+    let longest = super::longest_hash;
     let (a, b) = (longest_user('a'), longest_user('b'));
     store
         .push(&a, &longest('x'), 5, t(1000))

@@ -80,6 +80,18 @@ pub(crate) fn longest_user(last: char) -> UserId {
 
 /// An address of exactly [`MAX_EMAIL_BYTES`](acctsec_core::MAX_EMAIL_BYTES): the longest local
 /// part, starting with `first`, and the longest domain labels.
+/// A password hash of [`MAX_PASSWORD_HASH_BYTES`](acctsec_core::MAX_PASSWORD_HASH_BYTES), its
+/// digest made of `fill`.
+pub(crate) fn longest_hash(fill: char) -> acctsec_core::StoredPasswordHash {
+    let prefix = "$argon2id$v=19$m=19456,t=2,p=1$";
+    let text = format!(
+        "{prefix}{}",
+        fill.to_string()
+            .repeat(acctsec_core::MAX_PASSWORD_HASH_BYTES - prefix.len())
+    );
+    acctsec_core::StoredPasswordHash::new(text).expect("fixture hash is valid")
+}
+
 pub(crate) fn longest_email(first: char) -> Email {
     let local = format!(
         "{first}{}",

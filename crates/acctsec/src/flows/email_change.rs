@@ -10,7 +10,7 @@ use acctsec_core::{
 };
 use minijinja::Value;
 
-use super::{Flows, email_time};
+use super::{Flows, email_time, swapped};
 use crate::config::CHANGE_THROTTLE_WINDOW;
 use crate::job::{EmailChangeJob, Job};
 use crate::{Error, Result, keys};
@@ -206,16 +206,12 @@ where
             )
             .await?
             .ok_or(Error::InvalidLink)?;
-        let version = match self
-            .accounts
-            .replace_email(&account.id, account.credential_version, new_email)
-            .await
-        {
-            Ok(Some(version)) => version,
-            Ok(None) => return Err(Error::InvalidLink),
-            Err(e) if e.is_conflict() => return Err(Error::AddressUnavailable),
-            Err(e) => return Err(e.into()),
-        };
+        let version = swapped(
+            self.accounts
+                .replace_email(&account.id, account.credential_version, new_email)
+                .await,
+            Error::AddressUnavailable,
+        )?;
         self.state
             .revoke_all(&account.id, &Purpose::PASSWORD_RESET)
             .await?;
@@ -296,16 +292,12 @@ where
             )
             .await?
             .ok_or(Error::InvalidLink)?;
-        match self
-            .accounts
-            .replace_email(&account.id, account.credential_version, old_email)
-            .await
-        {
-            Ok(Some(_)) => {}
-            Ok(None) => return Err(Error::InvalidLink),
-            Err(e) if e.is_conflict() => return Err(Error::AddressUnavailable),
-            Err(e) => return Err(e.into()),
-        }
+        swapped(
+            self.accounts
+                .replace_email(&account.id, account.credential_version, old_email)
+                .await,
+            Error::AddressUnavailable,
+        )?;
         let session_epoch = self
             .accounts
             .end_sessions(&account.id)
