@@ -85,7 +85,8 @@ fn completion(c: &mut Criterion) {
             Arc::clone(&flows),
             mailer.clone(),
             WorkerSettings::default(),
-        );
+        )
+        .unwrap();
         let client = ClientInfo::new();
         let address = Email::parse("ana@example.com").unwrap();
         let n = AtomicU64::new(0);

@@ -151,6 +151,8 @@ impl Purpose {
     pub const EMAIL_VERIFICATION: Self = Self(Cow::Borrowed("email_verification"));
     /// A step-up challenge for a risky sign-in.
     pub const SIGN_IN_CHALLENGE: Self = Self(Cow::Borrowed("sign_in_challenge"));
+    /// Cancelling a password-reset request from the link in its email.
+    pub const PASSWORD_RESET_CANCEL: Self = Self(Cow::Borrowed("password_reset_cancel"));
     /// Confirming a new email address from the link sent to it.
     pub const EMAIL_CHANGE: Self = Self(Cow::Borrowed("email_change"));
     /// Undoing a change of email address from the link sent to the old one.
@@ -278,6 +280,7 @@ mod tests {
             Purpose::PASSWORD_RESET,
             Purpose::EMAIL_VERIFICATION,
             Purpose::SIGN_IN_CHALLENGE,
+            Purpose::PASSWORD_RESET_CANCEL,
             Purpose::EMAIL_CHANGE,
             Purpose::EMAIL_CHANGE_UNDO,
         ] {

@@ -23,11 +23,28 @@ pub const DEFAULT_EMAIL_CONFIRM_TTL: Duration = Duration::from_secs(3600);
 pub const DEFAULT_EMAIL_UNDO_TTL: Duration = Duration::from_secs(3 * 24 * 3600);
 /// How many recent passwords a new one may not repeat (the current one and this many before it).
 pub const DEFAULT_PASSWORD_HISTORY: usize = 5;
-/// Wrong current passwords a signed-in person may type into the change-password form per
-/// window, before the form refuses for the rest of it.
+/// Attempts at the current password a signed-in person may make from one source per window in
+/// the change forms (password, email), right or wrong, before they refuse for the rest of it.
 pub const DEFAULT_CHANGE_ATTEMPTS: u64 = 5;
-/// The window of the change-password throttle.
+/// The window of the change forms' per-source throttle.
 pub const CHANGE_THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Distinct wrong current passwords on one account, from anywhere, after which the change forms
+/// refuse until the password is reset (NIST SP 800-63B-4: at most 100 consecutive failures).
+pub const CHANGE_FAILURE_CEILING: u64 = 100;
+/// How long the ceiling's count of wrong passwords lasts without a reset.
+pub const CHANGE_CEILING_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Email-change requests one account may make per hour.
+pub const EMAIL_CHANGES_PER_ACCOUNT: u64 = 5;
+/// Email-change requests naming one new address per hour (each sends that address an email).
+pub const EMAIL_CHANGES_PER_ADDRESS: u64 = 3;
+/// Refused completions (a rejected or reused password) one reset link allows before it is used
+/// up: each tries the current and recent passwords, so unlimited tries would make the link an
+/// oracle for them, and a drain on the hasher.
+pub const RESET_FAILURES_PER_LINK: u64 = 10;
+/// A queued request older than this when the worker reaches it sends nothing: whoever asked has
+/// moved on, and an old request must not be revived (requeued, or its retries stretched) into a
+/// fresh link.
+pub const MAX_REQUEST_AGE: Duration = Duration::from_secs(24 * 3600);
 
 /// The flows' settings. The base URL is the only required one: every link in every email is
 /// built from it, never from a request's headers (a forged `Host` header must not redirect a
@@ -273,8 +290,7 @@ impl ConfigBuilder {
             rest
         } else if let Some(rest) = c.base_url.strip_prefix("http://") {
             let host = rest.split(['/', ':']).next().unwrap_or_default();
-            let loopback =
-                matches!(host, "localhost" | "127.0.0.1" | "[") || rest.starts_with("[::1]");
+            let loopback = matches!(host, "localhost" | "127.0.0.1") || rest.starts_with("[::1]");
             if !loopback {
                 return Err(Error::InvalidConfig("the base URL must be https"));
             }
@@ -282,6 +298,12 @@ impl ConfigBuilder {
         } else {
             return Err(Error::InvalidConfig("the base URL must be https"));
         };
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.contains('@') || (host.starts_with('[') && !host.starts_with("[::1]")) {
+            return Err(Error::InvalidConfig(
+                "the base URL's host may not carry user info or an IPv6 literal other than [::1]",
+            ));
+        }
         if rest.is_empty()
             || rest.starts_with('/')
             || !rest.bytes().all(|b| {

@@ -1,5 +1,7 @@
-//! What the outbox's sealed content holds: a rendered email, or a reset request the worker turns
-//! into one. Encoded as JSON inside the seal (the outbox never sees it).
+//! What the outbox's sealed content holds: a rendered email, or a request the worker turns into
+//! one. Encoded as JSON inside the seal (the outbox never sees it).
+
+use std::fmt;
 
 use acctsec_core::{
     Actor, ClientInfo, Detail, Email, MAX_SEALED_BYTES, OperatorId, Timestamp, UserId,
@@ -10,7 +12,7 @@ use zeroize::Zeroizing;
 use crate::{Error, Result};
 
 /// A reset request as the worker receives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct ResetJob {
     pub(crate) email: Email,
     pub(crate) requested_at: Timestamp,
@@ -20,8 +22,20 @@ pub(crate) struct ResetJob {
     pub(crate) throttled: bool,
 }
 
+/// An email change as the worker receives it, with the account state it was asked under: the
+/// worker sends nothing if the account has changed since (a password change ends it).
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct EmailChangeJob {
+    pub(crate) user: UserId,
+    pub(crate) new_email: Email,
+    pub(crate) requested_at: Timestamp,
+    pub(crate) client: ClientInfo,
+    /// The account's credential version when the change was asked for.
+    pub(crate) credential_version: u64,
+}
+
 /// The sealed content of one outbox row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum Job {
     /// A rendered email, sent as it is.
     Mail {
@@ -31,18 +45,20 @@ pub(crate) enum Job {
     },
     /// A password-reset request: the worker looks the address up, mints the link and sends it.
     Reset(ResetJob),
-    /// A request to change `user`'s address to `new_email`: the worker checks the address is
-    /// free, mints the confirmation link and sends it there.
+    /// A request to change an account's address: the worker checks the account is as it was and
+    /// the address is free, mints the confirmation link and sends it to the new address.
     EmailChange(EmailChangeJob),
 }
 
-/// An email change as the worker receives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct EmailChangeJob {
-    pub(crate) user: UserId,
-    pub(crate) new_email: Email,
-    pub(crate) requested_at: Timestamp,
-    pub(crate) client: ClientInfo,
+/// Names the kind of job only: its content holds links and addresses.
+impl fmt::Debug for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Mail { .. } => "Job::Mail(..)",
+            Self::Reset(_) => "Job::Reset(..)",
+            Self::EmailChange(_) => "Job::EmailChange(..)",
+        })
+    }
 }
 
 /// A client as the wire carries it.
@@ -99,6 +115,7 @@ enum Wire {
         new_email: String,
         requested_at_ms: i64,
         client: ClientWire,
+        credential_version: u64,
     },
 }
 
@@ -138,6 +155,7 @@ impl Job {
                 new_email: job.new_email.as_str().to_owned(),
                 requested_at_ms: job.requested_at.as_unix_millis(),
                 client: ClientWire::of(&job.client),
+                credential_version: job.credential_version,
             },
         };
         let bytes = Zeroizing::new(serde_json::to_vec(&wire).map_err(|_| Error::Corrupt)?);
@@ -160,17 +178,6 @@ impl Job {
                 text,
                 html,
             },
-            Wire::EmailChange {
-                user,
-                new_email,
-                requested_at_ms,
-                client,
-            } => Self::EmailChange(EmailChangeJob {
-                user: UserId::new(user).map_err(|_| Error::Corrupt)?,
-                new_email: Email::parse(&new_email).map_err(|_| Error::Corrupt)?,
-                requested_at: Timestamp::from_unix_millis(requested_at_ms),
-                client: client.read()?,
-            }),
             Wire::Reset {
                 email,
                 requested_at_ms,
@@ -180,7 +187,6 @@ impl Job {
                 reason,
                 throttled,
             } => {
-                let client = client.read()?;
                 let actor = match (actor.as_str(), operator, reason) {
                     ("owner", None, None) => Actor::Owner,
                     ("system", None, None) => Actor::System,
@@ -193,11 +199,24 @@ impl Job {
                 Self::Reset(ResetJob {
                     email: Email::parse(&email).map_err(|_| Error::Corrupt)?,
                     requested_at: Timestamp::from_unix_millis(requested_at_ms),
-                    client,
+                    client: client.read()?,
                     actor,
                     throttled,
                 })
             }
+            Wire::EmailChange {
+                user,
+                new_email,
+                requested_at_ms,
+                client,
+                credential_version,
+            } => Self::EmailChange(EmailChangeJob {
+                user: UserId::new(user).map_err(|_| Error::Corrupt)?,
+                new_email: Email::parse(&new_email).map_err(|_| Error::Corrupt)?,
+                requested_at: Timestamp::from_unix_millis(requested_at_ms),
+                client: client.read()?,
+                credential_version,
+            }),
         })
     }
 }
@@ -207,7 +226,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn jobs_round_trip() {
+    fn jobs_round_trip_and_debug_shows_only_the_kind() {
         let reset = Job::Reset(ResetJob {
             email: Email::parse("ana@example.com").unwrap(),
             requested_at: Timestamp::from_unix_millis(-1_234),
@@ -223,7 +242,7 @@ mod tests {
         });
         let mail = Job::Mail {
             subject: "s".into(),
-            text: "t".into(),
+            text: "https://example.com/reset?token=SECRET".into(),
             html: "<p>h</p>".into(),
         };
         let change = Job::EmailChange(EmailChangeJob {
@@ -231,9 +250,12 @@ mod tests {
             new_email: Email::parse("new@example.com").unwrap(),
             requested_at: Timestamp::from_unix_secs(5),
             client: ClientInfo::new(),
+            credential_version: 3,
         });
         for job in [reset, mail, change] {
             assert_eq!(Job::decode(&job.encode().unwrap()).unwrap(), job);
+            let dbg = format!("{job:?}");
+            assert!(!dbg.contains("SECRET") && !dbg.contains('@'), "{dbg}");
         }
         assert!(matches!(Job::decode(b"{}"), Err(Error::Corrupt)));
     }

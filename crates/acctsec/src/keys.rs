@@ -18,10 +18,11 @@ fn address_digest(email: &Email) -> String {
         .collect()
 }
 
-/// A client's source for throttling: its IPv4 address, or its IPv6 /64 (one customer's
-/// network), or `unknown`.
+/// A client's source for throttling: its IPv4 address (also when a dual-stack listener reports
+/// it IPv4-mapped), or its IPv6 /64 (one customer's network), or `unknown` — the host must set
+/// the client's address, or every request without one shares a bucket.
 fn source(client: &ClientInfo) -> String {
-    match client.ip() {
+    match client.ip().map(|ip| ip.to_canonical()) {
         Some(IpAddr::V4(v4)) => v4.to_string(),
         Some(IpAddr::V6(v6)) => {
             let s = v6.segments();
@@ -61,10 +62,40 @@ pub fn sign_in_account(user: &UserId) -> ThrottleKey {
     key(format!("signin:acct:{user}"))
 }
 
-/// Wrong current passwords in one account's change form.
+/// Attempts at the current password in one account's change forms (password and email), from
+/// one source: every attempt counts, a right one clears it.
 #[must_use]
-pub fn change_password(user: &UserId) -> ThrottleKey {
+pub fn change_attempts(user: &UserId, client: &ClientInfo) -> ThrottleKey {
+    key(format!("change:src:{}:{user}", source(client)))
+}
+
+/// Distinct wrong current passwords on one account, from anywhere: the ceiling after which only
+/// a reset (which clears it) lets the owner change the password or address again.
+#[must_use]
+pub fn change_ceiling(user: &UserId) -> ThrottleKey {
     key(format!("change:acct:{user}"))
+}
+
+/// Email-change requests of one account.
+#[must_use]
+pub fn email_change_account(user: &UserId) -> ThrottleKey {
+    key(format!("email:acct:{user}"))
+}
+
+/// Email-change requests naming one new address.
+#[must_use]
+pub fn email_change_address(email: &Email) -> ThrottleKey {
+    key(format!("email:addr:{}", address_digest(email)))
+}
+
+/// Refused completions through one reset link (by the first half of its digest).
+#[must_use]
+pub fn reset_failures(digest: &acctsec_core::TokenDigest) -> ThrottleKey {
+    let hex: String = digest.as_bytes()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    key(format!("reset:fail:{hex}"))
 }
 
 #[cfg(test)]
@@ -80,6 +111,11 @@ mod tests {
         let a = ClientInfo::new().with_ip("2001:db8:1:2:aaaa::1".parse().unwrap());
         let b = ClientInfo::new().with_ip("2001:db8:1:2:bbbb::9".parse().unwrap());
         assert_eq!(reset_source(&a), reset_source(&b));
+        // A dual-stack listener reports IPv4 clients IPv4-mapped: each keeps its own bucket.
+        let mapped = ClientInfo::new().with_ip("::ffff:198.51.100.7".parse().unwrap());
+        let other = ClientInfo::new().with_ip("::ffff:203.0.113.9".parse().unwrap());
+        assert_eq!(reset_source(&mapped).as_str(), "reset:src:198.51.100.7");
+        assert_ne!(reset_source(&mapped), reset_source(&other));
         assert_eq!(
             reset_source(&ClientInfo::new()).as_str(),
             "reset:src:unknown"

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod device;
 mod flows;
 mod job;
 pub mod keys;
@@ -15,10 +16,11 @@ pub use acctsec_policy as policy;
 pub use acctsec_token as token;
 
 pub use config::{
-    CHANGE_THROTTLE_WINDOW, Config, ConfigBuilder, DEFAULT_CHANGE_ATTEMPTS,
-    DEFAULT_EMAIL_CONFIRM_TTL, DEFAULT_EMAIL_UNDO_TTL, DEFAULT_PASSWORD_HISTORY,
-    DEFAULT_RESET_GLOBAL, DEFAULT_RESET_PER_ADDRESS, DEFAULT_RESET_PER_SOURCE,
-    RESET_THROTTLE_WINDOW,
+    CHANGE_CEILING_WINDOW, CHANGE_FAILURE_CEILING, CHANGE_THROTTLE_WINDOW, Config, ConfigBuilder,
+    DEFAULT_CHANGE_ATTEMPTS, DEFAULT_EMAIL_CONFIRM_TTL, DEFAULT_EMAIL_UNDO_TTL,
+    DEFAULT_PASSWORD_HISTORY, DEFAULT_RESET_GLOBAL, DEFAULT_RESET_PER_ADDRESS,
+    DEFAULT_RESET_PER_SOURCE, EMAIL_CHANGES_PER_ACCOUNT, EMAIL_CHANGES_PER_ADDRESS,
+    MAX_REQUEST_AGE, RESET_FAILURES_PER_LINK, RESET_THROTTLE_WINDOW,
 };
 pub use flows::{
     EmailChangeRequested, EmailChangeUndone, EmailChanged, Flows, FlowsBuilder, PasswordChanged,
@@ -53,7 +55,8 @@ pub enum Error {
     /// The current password given to a change is wrong.
     #[error("the current password is wrong")]
     WrongPassword,
-    /// Too many wrong current passwords in the change form: try again later.
+    /// Too many attempts: at the current password in a change form (try again later, or after
+    /// 100 wrong ones, reset the password), or at email changes.
     #[error("too many attempts; try again later")]
     Throttled,
     /// The link is invalid, expired, used, cancelled or superseded (one sentence whatever the

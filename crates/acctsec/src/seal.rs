@@ -18,9 +18,10 @@ const SEAL_VERSION: u8 = 1;
 const NONCE_BYTES: usize = 24;
 
 /// The key that seals outbox content: XChaCha20-Poly1305 with a random 192-bit nonce per message,
-/// authenticated together with the message's key, kind, recipient and user, so sealed content
-/// copied onto another row (another recipient) does not open. Only the mail worker needs it;
-/// keep it outside the database, as the token keys are. `Debug` prints nothing of it.
+/// authenticated together with the message's key, kind, recipient, user and correlation, so
+/// sealed content copied onto another row (another recipient) does not open. The flows seal with
+/// it and the worker opens with it; keep it outside the database, as the token keys are.
+/// `Debug` prints nothing of it.
 #[derive(Clone)]
 pub struct MailSeal(XChaCha20Poly1305);
 

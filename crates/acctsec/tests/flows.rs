@@ -20,8 +20,8 @@ use acctsec::{
 use acctsec_testkit::{ManualClock, MemoryStore, Recorder, StubMailer};
 
 type Store = Recorder<MemoryStore>;
-type TestFlows = Flows<Store, Store, ManualClock, SystemRng>;
-type Worker = OutboxWorker<Store, Store, ManualClock, SystemRng, StubMailer>;
+type TestFlows = Flows<Store, Store, ManualClock>;
+type Worker = OutboxWorker<Store, Store, ManualClock, StubMailer>;
 
 const OLD: &str = "old lantern quietly over marble";
 const NEW: &str = "velvet harbour drifting seventeen kites";
@@ -65,7 +65,7 @@ fn ana() -> UserId {
 fn client() -> ClientInfo {
     ClientInfo::new()
         .with_ip("203.0.113.9".parse().unwrap())
-        .with_user_agent("Firefox on Linux")
+        .with_user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
         .with_place("Porto, Portugal")
 }
 
@@ -98,7 +98,8 @@ fn rig_with(config: Config) -> Rig {
         Arc::clone(&flows),
         mailer.clone(),
         WorkerSettings::default(),
-    );
+    )
+    .unwrap();
     Rig {
         flows,
         store,
@@ -118,15 +119,20 @@ fn rig() -> Rig {
     )
 }
 
-/// The token in the reset link of `message`.
-fn link_token(message: &Message) -> String {
+/// The token of the link in `message` that starts with `prefix`.
+fn token_after(message: &Message, prefix: &str) -> String {
     let text = message.text();
-    let start = text.find("/reset?token=").expect("a reset link") + "/reset?token=".len();
+    let start = text.find(prefix).expect("the link") + prefix.len();
     text[start..]
         .split(|c: char| c.is_whitespace())
         .next()
         .unwrap()
         .to_owned()
+}
+
+/// The token in the reset link of `message`.
+fn link_token(message: &Message) -> String {
+    token_after(message, "/reset?token=")
 }
 
 impl Rig {
@@ -683,8 +689,20 @@ async fn sealed_content_moved_to_another_recipient_does_not_open() {
 async fn a_cancelled_request_kills_its_link() {
     let rig = rig();
     let token = rig.reset_token().await;
-    assert!(rig.flows.cancel_reset(&token, &client()).await.unwrap());
+    let cancel = token_after(
+        &rig.last_of(MessageKind::PasswordReset).unwrap(),
+        "/reset/cancel?token=",
+    );
+    assert_ne!(cancel, token);
+    // Each link does its own thing only: the cancel link sets no password, the reset link
+    // cancels nothing.
+    assert!(matches!(
+        rig.complete(&cancel, NEW, NEW).await,
+        Err(Error::InvalidLink)
+    ));
     assert!(!rig.flows.cancel_reset(&token, &client()).await.unwrap());
+    assert!(rig.flows.cancel_reset(&cancel, &client()).await.unwrap());
+    assert!(!rig.flows.cancel_reset(&cancel, &client()).await.unwrap());
     assert_eq!(
         rig.flows.inspect_reset(&token).await.unwrap(),
         ResetLink::Unusable
@@ -774,7 +792,8 @@ async fn the_worker_stops_gracefully() {
         Arc::clone(&rig.flows),
         rig.mailer.clone(),
         WorkerSettings::default(),
-    );
+    )
+    .unwrap();
     let handle = tokio::spawn(async move {
         worker
             .run(async {
@@ -908,9 +927,11 @@ async fn an_email_change_is_confirmed_from_the_new_address_and_undone_from_the_o
     ] {
         assert!(kinds.contains(&kind), "{kind:?} in {kinds:?}");
     }
-    // The restored address can reset the password again.
-    let token = rig.reset_token().await;
-    rig.complete(&token, NEW, NEW).await.unwrap();
+    // Undo sends the restored address a reset link at once.
+    rig.drain().await;
+    let reset = rig.last_of(MessageKind::PasswordReset).unwrap();
+    assert_eq!(reset.to(), &email("ana@example.com"));
+    rig.complete(&link_token(&reset), NEW, NEW).await.unwrap();
 }
 
 #[tokio::test]
@@ -959,4 +980,263 @@ async fn an_undo_link_expires() {
         rig.flows.undo_email_change(&undo, &old, &client()).await,
         Err(Error::InvalidLink)
     ));
+}
+
+#[tokio::test]
+async fn an_intruder_cannot_kill_the_undo_link_and_undo_locks_them_out() {
+    let rig = rig();
+    // The intruder, with a session and the password, moves the account to their address...
+    rig.change_email(OLD, "intruder@example.net").await.unwrap();
+    rig.drain().await;
+    let (token, new) = token_and_email(
+        &rig.last_of(MessageKind::EmailChangeConfirm).unwrap(),
+        "/email/confirm?token=",
+    );
+    rig.flows
+        .confirm_email_change(&token, &new, &client())
+        .await
+        .unwrap();
+    rig.drain().await;
+    let (undo, old) = token_and_email(
+        &rig.last_of(MessageKind::EmailChanged).unwrap(),
+        "/email/undo?token=",
+    );
+    // ...then changes the password and the address again, to shake the owner off.
+    rig.change_password(OLD, NEW).await.unwrap();
+    rig.change_email(NEW, "second@example.net").await.unwrap();
+    rig.drain().await;
+    let (token, new) = token_and_email(
+        &rig.last_of(MessageKind::EmailChangeConfirm).unwrap(),
+        "/email/confirm?token=",
+    );
+    rig.flows
+        .confirm_email_change(&token, &new, &client())
+        .await
+        .unwrap();
+    let epoch = rig.ana().await.session_epoch;
+    // The owner's first undo link still works.
+    let undone = rig
+        .flows
+        .undo_email_change(&undo, &old, &client())
+        .await
+        .unwrap();
+    let ana_now = rig.ana().await;
+    assert_eq!(ana_now.email, email("ana@example.com"));
+    assert_eq!(undone.session_epoch, epoch + 1, "every session ended");
+    assert!(
+        !rig.password_is(NEW).await && !rig.password_is(OLD).await,
+        "the password is no longer known to anyone"
+    );
+    // A reset link goes to the restored address at once.
+    rig.drain().await;
+    let reset = rig.last_of(MessageKind::PasswordReset).unwrap();
+    assert_eq!(reset.to(), &email("ana@example.com"));
+    rig.complete(
+        &link_token(&reset),
+        "the owner's brand new passphrase",
+        "the owner's brand new passphrase",
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_pending_email_change_dies_when_the_password_changes() {
+    let rig = rig();
+    rig.change_email(OLD, "intruder@example.net").await.unwrap();
+    // The owner changes the password before the confirmation went out (a slow mail server).
+    rig.change_password(OLD, NEW).await.unwrap();
+    rig.drain().await;
+    assert!(rig.last_of(MessageKind::EmailChangeConfirm).is_none());
+}
+
+#[tokio::test]
+async fn a_template_that_fails_to_render_is_dead_lettered_not_retried_forever() {
+    let config = Config::builder("https://example.com/account")
+        .build()
+        .unwrap();
+    let rig = rig_with(config);
+    let broken = acctsec::Templates::built_in()
+        .with_template("reset.txt", "{% include 'no such template' %}")
+        .unwrap();
+    let flows = Flows::builder(
+        rig.store.clone(),
+        rig.store.clone(),
+        tokens(),
+        MailSeal::from_bytes(&[7; 32]).unwrap(),
+        Config::builder("https://example.com/account")
+            .build()
+            .unwrap(),
+    )
+    .with_clock(rig.clock.clone())
+    .with_hasher(HashPool::builder(test_hasher()).build().unwrap())
+    .with_templates(broken)
+    .build()
+    .unwrap();
+    let flows = Arc::new(flows);
+    let worker = OutboxWorker::new(
+        Arc::clone(&flows),
+        rig.mailer.clone(),
+        WorkerSettings::default(),
+    )
+    .unwrap();
+    flows
+        .request_password_reset(&email("ana@example.com"), &client())
+        .await
+        .unwrap();
+    let pass = worker.run_once().await.unwrap();
+    assert_eq!((pass.dead_lettered, pass.retried), (1, 0), "{pass:?}");
+    rig.clock.advance(Duration::from_secs(3600));
+    assert_eq!(
+        worker.run_once().await.unwrap().claimed,
+        0,
+        "never claimed again"
+    );
+    assert!(rig.mailer.sent().is_empty());
+}
+
+#[tokio::test]
+async fn the_requesters_user_agent_is_never_echoed_into_the_email() {
+    let rig = rig();
+    let phishy = ClientInfo::new()
+        .with_ip("203.0.113.9".parse().unwrap())
+        .with_user_agent("Firefox/1 Linux. Your account is locked: verify at https://evil.example");
+    rig.flows
+        .request_password_reset(&email("ana@example.com"), &phishy)
+        .await
+        .unwrap();
+    rig.drain().await;
+    let mail = rig.last_of(MessageKind::PasswordReset).unwrap();
+    assert!(
+        mail.text().contains("using Firefox on Linux"),
+        "{}",
+        mail.text()
+    );
+    for part in [mail.text(), mail.html().unwrap()] {
+        assert!(!part.contains("evil") && !part.contains("locked"), "{part}");
+    }
+}
+
+#[tokio::test]
+async fn a_reset_link_allows_ten_refused_passwords_then_is_used_up() {
+    let rig = rig();
+    let token = rig.reset_token().await;
+    for _ in 0..acctsec::RESET_FAILURES_PER_LINK {
+        assert!(matches!(
+            rig.complete(&token, OLD, OLD).await,
+            Err(Error::PasswordReused)
+        ));
+    }
+    assert!(matches!(
+        rig.complete(&token, NEW, NEW).await,
+        Err(Error::InvalidLink)
+    ));
+    assert_eq!(
+        rig.flows.inspect_reset(&token).await.unwrap(),
+        ResetLink::Unusable
+    );
+    assert!(rig.password_is(OLD).await);
+}
+
+#[tokio::test]
+async fn a_retried_reset_email_is_a_new_message_with_its_own_id() {
+    let rig = rig();
+    rig.mailer.fail_with(Some(MailErrorKind::Transient));
+    rig.request("ana@example.com").await;
+    assert_eq!(rig.worker.run_once().await.unwrap().retried, 1);
+    rig.mailer.fail_with(None);
+    rig.clock.advance(Duration::from_secs(3600));
+    rig.drain().await;
+    let keys = rig.mailer.keys();
+    assert_eq!(keys.len(), 1);
+    assert!(
+        keys[0].as_str().starts_with("reset:") && keys[0].as_str().ends_with("#2"),
+        "{keys:?}"
+    );
+    // A rendered notice keeps one id for every attempt.
+    rig.complete(&link_token(&rig.mailer.sent()[0]), NEW, NEW)
+        .await
+        .unwrap();
+    rig.drain().await;
+    let notice_key = rig.mailer.keys().pop().unwrap();
+    assert!(notice_key.as_str().starts_with("mail:") && !notice_key.as_str().contains('#'));
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_elsewhere_do_not_lock_the_owner_out() {
+    let rig = rig();
+    let elsewhere = ClientInfo::new().with_ip("198.51.100.66".parse().unwrap());
+    for _ in 0..acctsec::DEFAULT_CHANGE_ATTEMPTS {
+        let r = rig
+            .flows
+            .change_password(
+                &ana(),
+                &Password::new("a guess"),
+                &Password::new(NEW),
+                &Password::new(NEW),
+                &elsewhere,
+            )
+            .await;
+        assert!(matches!(r, Err(Error::WrongPassword)), "{r:?}");
+    }
+    let r = rig
+        .flows
+        .change_password(
+            &ana(),
+            &Password::new(OLD),
+            &Password::new(NEW),
+            &Password::new(NEW),
+            &elsewhere,
+        )
+        .await;
+    assert!(matches!(r, Err(Error::Throttled)), "{r:?}");
+    // The owner, at home, is not slowed down.
+    rig.change_password(OLD, NEW).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_hundred_distinct_wrong_passwords_close_the_forms_until_a_reset() {
+    let rig = rig();
+    for i in 0..acctsec::CHANGE_FAILURE_CEILING {
+        // From many sources, so the per-source limit never bites.
+        let from = ClientInfo::new()
+            .with_ip(std::net::Ipv4Addr::from(0x0A00_0000 + u32::try_from(i).unwrap()).into());
+        let r = rig
+            .flows
+            .change_email(
+                &ana(),
+                &Password::new(format!("guess {i}")),
+                &email("x@example.org"),
+                &from,
+            )
+            .await;
+        assert!(matches!(r, Err(Error::WrongPassword)), "{i}: {r:?}");
+    }
+    // The same stale password again counts once: still a hundred.
+    assert!(matches!(
+        rig.change_password(OLD, NEW).await,
+        Err(Error::Throttled)
+    ));
+    let token = rig.reset_token().await;
+    rig.complete(&token, NEW, NEW).await.unwrap();
+    rig.change_password(NEW, "after the reset, a fine passphrase")
+        .await
+        .unwrap();
+}
+
+#[test]
+fn worker_settings_are_checked() {
+    let rig = rig();
+    let mut settings = WorkerSettings::default();
+    settings.lease = Duration::ZERO;
+    assert!(OutboxWorker::new(Arc::clone(&rig.flows), rig.mailer.clone(), settings).is_err());
+    let mut settings = WorkerSettings::default();
+    settings.max_backoff = Duration::MAX;
+    assert!(OutboxWorker::new(Arc::clone(&rig.flows), rig.mailer.clone(), settings).is_err());
+    assert!(
+        Config::builder("https://example.com@evil.example/")
+            .build()
+            .is_err()
+    );
+    assert!(Config::builder("http://[2001:db8::1]/").build().is_err());
 }
