@@ -42,6 +42,7 @@ cases!(Outbox;
     dead_letters_page_by_id,
     purge_finished_removes_old_finished_messages_oldest_first,
     times_keep_their_milliseconds_and_cross_1970,
+    find_by_key_follows_the_message,
 );
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -959,4 +960,33 @@ pub async fn times_keep_their_milliseconds_and_cross_1970<S: Outbox>(store: S) {
 /// A store whose server is unreachable fails with `Unavailable`, a transient error.
 pub async fn unreachable_server_is_unavailable<S: Outbox>(store: S) {
     assert_unavailable(store.get(OutboxId(1)).await);
+}
+
+/// [`find_by_key`](Outbox::find_by_key) finds the message stored under a key, as it is now, among
+/// others; a key never stored, or whose message was purged, finds nothing.
+pub async fn find_by_key_follows_the_message<S: Outbox>(store: S) {
+    assert_eq!(
+        store.find_by_key(&message_key(1)).await.expect("find"),
+        None
+    );
+    let first = enqueue(&store, 1, 1000).await;
+    let second = enqueue(&store, 2, 1000).await;
+    let found = store.find_by_key(&message_key(2)).await.expect("find");
+    let found = found.expect("the second message is found by its key");
+    assert_eq!((found.id, &found.message), (second, &message(2, "body")));
+    let lease = claim_one(&store, 1000).await.lease;
+    assert_eq!(lease.id, first);
+    store
+        .mark_sent(&lease, &receipt(1), t(1001))
+        .await
+        .expect("mark sent");
+    let sent = store.find_by_key(&message_key(1)).await.expect("find");
+    let sent = sent.expect("the first message is found by its key");
+    assert_eq!(sent.state, OutboxState::Sent { at: t(1001) });
+    assert_eq!(sent.receipt, Some(receipt(1)));
+    assert_eq!(store.purge_finished(t(2000), 10).await.expect("purge"), 1);
+    assert_eq!(
+        store.find_by_key(&message_key(1)).await.expect("find"),
+        None
+    );
 }
