@@ -55,13 +55,15 @@ pub enum SecurityEventKind {
     StepUpFailed,
     /// The owner reported an action as not theirs.
     NotMeReported,
+    /// The owner set, changed or cleared their anti-phishing phrase.
+    AntiPhishingPhraseChanged,
     /// Support staff acted on the account.
     SupportAction,
 }
 
 impl SecurityEventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInChallenged,
@@ -84,6 +86,7 @@ impl SecurityEventKind {
         Self::StepUpPassed,
         Self::StepUpFailed,
         Self::NotMeReported,
+        Self::AntiPhishingPhraseChanged,
         Self::SupportAction,
     ];
 
@@ -113,6 +116,7 @@ impl SecurityEventKind {
             Self::StepUpPassed => "step_up_passed",
             Self::StepUpFailed => "step_up_failed",
             Self::NotMeReported => "not_me_reported",
+            Self::AntiPhishingPhraseChanged => "anti_phishing_phrase_changed",
             Self::SupportAction => "support_action",
         }
     }

@@ -239,6 +239,17 @@ impl AccountStore for MemoryStore {
             account.session_epoch
         }))
     }
+
+    async fn set_anti_phishing_phrase(
+        &self,
+        id: &UserId,
+        phrase: Option<&Detail>,
+    ) -> Result<Option<u64>, StoreError> {
+        Ok(self.state().accounts.get_mut(id).map(|account| {
+            account.anti_phishing_phrase = phrase.cloned();
+            account.credential_version
+        }))
+    }
 }
 
 fn count(n: usize) -> u64 {

@@ -28,7 +28,7 @@ mod password;
 mod reset;
 
 pub use email_change::{EmailChangeRequested, EmailChangeUndone, EmailChanged};
-pub use password::PasswordChanged;
+pub use password::{MAX_PHRASE_CHARS, PasswordChanged};
 pub(crate) use reset::PreparedReset;
 pub use reset::{ResetAttempt, ResetCompleted, ResetLink, ResetRequested};
 
@@ -337,8 +337,9 @@ where
         })
     }
 
-    /// The values every email has. The device is named from a fixed list of browsers and
-    /// systems, never with the client's own text ([`device::summary`]).
+    /// The values every email to the account's address has: among them its anti-phishing
+    /// phrase (an email to any other address must remove it). The device is named from a fixed
+    /// list of browsers and systems, never with the client's own text ([`device::summary`]).
     fn common_values(
         &self,
         account: &Account,
@@ -359,7 +360,8 @@ where
                     .and_then(|ua| device::summary(ua.as_str())),
             ),
         );
-        values.insert("phrase", Value::from(None::<String>));
+        let phrase = account.anti_phishing_phrase.as_ref();
+        values.insert("phrase", Value::from(phrase.map(|p| p.as_str().to_owned())));
         values
     }
 

@@ -23,8 +23,8 @@ pub use config::{
     MAX_REQUEST_AGE, RESET_FAILURES_PER_LINK, RESET_THROTTLE_WINDOW,
 };
 pub use flows::{
-    EmailChangeRequested, EmailChangeUndone, EmailChanged, Flows, FlowsBuilder, PasswordChanged,
-    ResetAttempt, ResetCompleted, ResetLink, ResetRequested,
+    EmailChangeRequested, EmailChangeUndone, EmailChanged, Flows, FlowsBuilder, MAX_PHRASE_CHARS,
+    PasswordChanged, ResetAttempt, ResetCompleted, ResetLink, ResetRequested,
 };
 pub use seal::MailSeal;
 pub use templates::Templates;
@@ -95,6 +95,9 @@ pub enum Error {
     /// A key of the wrong size.
     #[error("invalid key: {0}")]
     InvalidKey(&'static str),
+    /// An anti-phishing phrase that is empty, too long or not one line.
+    #[error("invalid anti-phishing phrase: {0}")]
+    InvalidPhrase(&'static str),
     /// A setting out of bounds.
     #[error("invalid configuration: {0}")]
     InvalidConfig(&'static str),

@@ -69,7 +69,14 @@ fn client() -> ClientInfo {
         .with_place("Porto, Portugal")
 }
 
+type Builder = acctsec::FlowsBuilder<Store, Store, ManualClock>;
+
 fn rig_with(config: Config) -> Rig {
+    rig_built(config, |b| b)
+}
+
+/// A rig whose flows `customize` finishes building.
+fn rig_built(config: Config, customize: impl FnOnce(Builder) -> Builder) -> Rig {
     let store = Recorder::new(MemoryStore::new());
     let clock = ManualClock::new(Timestamp::from_unix_secs(START));
     let hasher = test_hasher();
@@ -89,10 +96,8 @@ fn rig_with(config: Config) -> Rig {
         config,
     )
     .with_clock(clock.clone())
-    .with_hasher(HashPool::builder(test_hasher()).build().unwrap())
-    .build()
-    .unwrap();
-    let flows = Arc::new(flows);
+    .with_hasher(HashPool::builder(test_hasher()).build().unwrap());
+    let flows = Arc::new(customize(flows).build().unwrap());
     let mailer = StubMailer::new();
     let worker = OutboxWorker::new(
         Arc::clone(&flows),
@@ -1052,34 +1057,14 @@ async fn a_pending_email_change_dies_when_the_password_changes() {
 
 #[tokio::test]
 async fn a_template_that_fails_to_render_is_dead_lettered_not_retried_forever() {
-    let config = Config::builder("https://example.com/account")
-        .build()
-        .unwrap();
-    let rig = rig_with(config);
     let broken = acctsec::Templates::built_in()
         .with_template("reset.txt", "{% include 'no such template' %}")
         .unwrap();
-    let flows = Flows::builder(
-        rig.store.clone(),
-        rig.store.clone(),
-        tokens(),
-        MailSeal::from_bytes(&[7; 32]).unwrap(),
-        Config::builder("https://example.com/account")
-            .build()
-            .unwrap(),
-    )
-    .with_clock(rig.clock.clone())
-    .with_hasher(HashPool::builder(test_hasher()).build().unwrap())
-    .with_templates(broken)
-    .build()
-    .unwrap();
-    let flows = Arc::new(flows);
-    let worker = OutboxWorker::new(
-        Arc::clone(&flows),
-        rig.mailer.clone(),
-        WorkerSettings::default(),
-    )
-    .unwrap();
+    let config = Config::builder("https://example.com/account")
+        .build()
+        .unwrap();
+    let rig = rig_built(config, |b| b.with_templates(broken));
+    let (flows, worker) = (&rig.flows, &rig.worker);
     flows
         .request_password_reset(&email("ana@example.com"), &client())
         .await
@@ -1239,4 +1224,99 @@ fn worker_settings_are_checked() {
             .is_err()
     );
     assert!(Config::builder("http://[2001:db8::1]/").build().is_err());
+}
+
+#[tokio::test]
+async fn a_breached_password_is_refused_when_an_oracle_is_configured() {
+    // The SHA-1 of NEW, as a breach corpus lists it.
+    let corpus = "6CEB43954FC720B17B350BE814867BCB445A0808:42\n";
+    let filter = acctsec::policy::BreachFilter::from_hash_lines(corpus).unwrap();
+    let config = Config::builder("https://example.com/account")
+        .build()
+        .unwrap();
+    let rig = rig_built(config, |b| b.with_breach_oracle(filter));
+    let token = rig.reset_token().await;
+    match rig.complete(&token, NEW, NEW).await {
+        Err(Error::PasswordRejected(assessment)) => {
+            assert!(
+                assessment.violates(ViolationCode::Breached),
+                "{assessment:?}"
+            );
+        }
+        other => panic!("a breached password was accepted: {other:?}"),
+    }
+    rig.complete(
+        &token,
+        "another passphrase nobody has leaked",
+        "another passphrase nobody has leaked",
+    )
+    .await
+    .unwrap();
+}
+
+#[test]
+fn every_store_trait_is_held_through_references_and_pointers() {
+    fn takes_state<S: acctsec::core::SecurityState + AccountStore>(_: &S) {}
+    let store = MemoryStore::new();
+    takes_state(&&store);
+    takes_state(&Arc::new(store.clone()));
+    takes_state(&Box::new(store));
+}
+
+#[tokio::test]
+async fn the_anti_phishing_phrase_is_in_every_email_to_the_owner_and_nowhere_else() {
+    let rig = rig();
+    rig.flows
+        .set_anti_phishing_phrase(&ana(), Some("  purple otter at dawn "), &client())
+        .await
+        .unwrap();
+    let token = rig.reset_token().await;
+    rig.complete(&token, NEW, NEW).await.unwrap();
+    rig.change_email(NEW, "ana.work@example.org").await.unwrap();
+    rig.drain().await;
+    let (confirm_token, new) = token_and_email(
+        &rig.last_of(MessageKind::EmailChangeConfirm).unwrap(),
+        "/email/confirm?token=",
+    );
+    rig.flows
+        .confirm_email_change(&confirm_token, &new, &client())
+        .await
+        .unwrap();
+    rig.drain().await;
+    for mail in rig.mailer.sent() {
+        let shown = mail
+            .text()
+            .contains("Your security phrase: purple otter at dawn")
+            && mail.html().unwrap().contains("purple otter at dawn");
+        let to_the_owner = mail.to() == &email("ana@example.com");
+        assert_eq!(shown, to_the_owner, "{:?} to {}", mail.kind(), mail.to());
+    }
+    assert_eq!(
+        rig.mailer.sent().len(),
+        4,
+        "reset, changed, confirm, email changed"
+    );
+    // Cleared, it is gone; a phrase must be one short line.
+    rig.flows
+        .set_anti_phishing_phrase(&ana(), None, &client())
+        .await
+        .unwrap();
+    assert_eq!(rig.ana().await.anti_phishing_phrase, None);
+    for bad in [
+        "",
+        "   ",
+        "two\nlines",
+        &"x".repeat(acctsec::MAX_PHRASE_CHARS + 1),
+    ] {
+        let r = rig
+            .flows
+            .set_anti_phishing_phrase(&ana(), Some(bad), &client())
+            .await;
+        assert!(matches!(r, Err(Error::InvalidPhrase(_))), "{bad:?}: {r:?}");
+    }
+    assert!(
+        rig.kinds(&ana())
+            .await
+            .contains(&SecurityEventKind::AntiPhishingPhraseChanged)
+    );
 }

@@ -3,7 +3,7 @@ use std::future::Future;
 
 use crate::email::Email;
 use crate::error::{Error, StoreError};
-use crate::ids::UserId;
+use crate::ids::{Detail, UserId};
 
 /// The most bytes of a stored password hash (a PHC string or a legacy format).
 pub const MAX_PASSWORD_HASH_BYTES: usize = 1024;
@@ -100,6 +100,10 @@ pub struct Account {
     /// Whether the host has disabled the account: it gets no reset link and no sign-in, and is
     /// answered exactly as an unknown address is.
     pub disabled: bool,
+    /// The owner's anti-phishing phrase, if they chose one: shown in every email sent to the
+    /// account's address, so they can tell the service's mail from a look-alike. Never shown on
+    /// a page anyone can load without signing in.
+    pub anti_phishing_phrase: Option<Detail>,
 }
 
 impl Account {
@@ -114,6 +118,7 @@ impl Account {
             session_epoch: 0,
             second_factor: false,
             disabled: false,
+            anti_phishing_phrase: None,
         }
     }
 }
@@ -160,7 +165,10 @@ impl PasswordReplaced {
 /// - [`replace_email`](Self::replace_email) is the same compare-and-swap for the email address:
 ///   it increments the credential version (every reset link of the old address dies); if another
 ///   account has the new address's normalised form it is a conflict and changes nothing;
-/// - [`end_sessions`](Self::end_sessions) increments the session epoch by one.
+/// - [`end_sessions`](Self::end_sessions) increments the session epoch by one;
+/// - [`set_anti_phishing_phrase`](Self::set_anti_phishing_phrase) stores the phrase (or clears
+///   it with `None`) exactly as given, changing neither the credential version nor the session
+///   epoch.
 pub trait AccountStore: Send + Sync {
     /// The account with this email address.
     ///
@@ -234,6 +242,18 @@ pub trait AccountStore: Send + Sync {
     fn end_sessions(
         &self,
         id: &UserId,
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
+
+    /// Sets or clears the owner's anti-phishing phrase; returns the (unchanged) credential
+    /// version, or `None` if there is no such account.
+    ///
+    /// # Errors
+    ///
+    /// A [`StoreError`] if the store failed.
+    fn set_anti_phishing_phrase(
+        &self,
+        id: &UserId,
+        phrase: Option<&Detail>,
     ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
 }
 

@@ -15,6 +15,7 @@ macro_rules! __for_each_store_trait {
             fn upgrade_password_hash(&self, id: &$crate::UserId, expected_version: u64, hash: &$crate::StoredPasswordHash) -> ::std::result::Result<::std::option::Option<u64>, $crate::StoreError>;
             fn replace_email(&self, id: &$crate::UserId, expected_version: u64, email: &$crate::Email) -> ::std::result::Result<::std::option::Option<u64>, $crate::StoreError>;
             fn end_sessions(&self, id: &$crate::UserId) -> ::std::result::Result<::std::option::Option<u64>, $crate::StoreError>;
+            fn set_anti_phishing_phrase(&self, id: &$crate::UserId, phrase: ::std::option::Option<&$crate::Detail>) -> ::std::result::Result<::std::option::Option<u64>, $crate::StoreError>;
         });
         $callback!($crate::TokenStore, "token" {
             fn insert(&self, record: &$crate::TokenRecord, now: $crate::Timestamp) -> ::std::result::Result<(), $crate::StoreError>;

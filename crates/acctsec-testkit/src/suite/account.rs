@@ -6,8 +6,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use acctsec_core::{
-    Account, AccountStore, Email, PasswordReplaced, StoreError, StoreErrorKind, StoredPasswordHash,
-    UserId,
+    Account, AccountStore, Detail, Email, PasswordReplaced, StoreError, StoreErrorKind,
+    StoredPasswordHash, UserId,
 };
 
 use super::{assert_conflict, assert_unavailable, cases, longest_email, longest_user, race, user};
@@ -26,6 +26,7 @@ cases!(AccountStore, AccountFixture;
     replace_email_to_a_taken_address_is_conflict,
     one_normalised_email_on_two_accounts_is_corrupt,
     longest_values_round_trip,
+    anti_phishing_phrase_round_trips_and_changes_nothing_else,
 );
 
 /// An account store and the fixture that creates its accounts, as one value the account cases
@@ -38,60 +39,21 @@ impl<A, F> fmt::Debug for Pair<A, F> {
     }
 }
 
-impl<A: AccountStore, F: Send + Sync> AccountStore for Pair<A, F> {
-    fn find_by_email(
-        &self,
-        email: &Email,
-    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send {
-        self.0.store.find_by_email(email)
-    }
-
-    fn find_by_id(
-        &self,
-        id: &UserId,
-    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send {
-        self.0.store.find_by_id(id)
-    }
-
-    fn replace_password_hash(
-        &self,
-        id: &UserId,
-        expected_version: u64,
-        hash: &StoredPasswordHash,
-        end_sessions: bool,
-    ) -> impl Future<Output = Result<Option<PasswordReplaced>, StoreError>> + Send {
-        self.0
-            .store
-            .replace_password_hash(id, expected_version, hash, end_sessions)
-    }
-
-    fn upgrade_password_hash(
-        &self,
-        id: &UserId,
-        expected_version: u64,
-        hash: &StoredPasswordHash,
-    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
-        self.0
-            .store
-            .upgrade_password_hash(id, expected_version, hash)
-    }
-
-    fn replace_email(
-        &self,
-        id: &UserId,
-        expected_version: u64,
-        email: &Email,
-    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
-        self.0.store.replace_email(id, expected_version, email)
-    }
-
-    fn end_sessions(
-        &self,
-        id: &UserId,
-    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
-        self.0.store.end_sessions(id)
-    }
+/// Forwards the account store's methods (from core's one list of them) to the pair's store.
+macro_rules! forward_to_the_store {
+    ($trait:path, "account" { $(fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $out:ty;)* }) => {
+        impl<A: AccountStore, F: Send + Sync> $trait for Pair<A, F> {
+            $(
+                fn $name(&self $(, $arg: $ty)*) -> impl Future<Output = $out> + Send {
+                    self.0.store.$name($($arg),*)
+                }
+            )*
+        }
+    };
+    ($trait:path, $other:literal { $($methods:tt)* }) => {};
 }
+
+acctsec_core::__for_each_store_trait!(forward_to_the_store);
 
 impl<A: Send + Sync, F: AccountFixture> AccountFixture for Pair<A, F> {
     fn create_account(
@@ -452,4 +414,51 @@ pub async fn longest_values_round_trip<S: AccountStore + AccountFixture>(store: 
 /// A store whose server is unreachable fails with `Unavailable`, a transient error.
 pub async fn unreachable_server_is_unavailable<S: AccountStore>(store: S) {
     assert_unavailable(store.find_by_id(&user(1)).await);
+}
+
+/// The anti-phishing phrase is stored as given (up to the longest `Detail`), cleared with
+/// `None`, and setting it changes neither the credential version nor the session epoch; an
+/// unknown account is `Ok(None)`.
+pub async fn anti_phishing_phrase_round_trips_and_changes_nothing_else<
+    S: AccountStore + AccountFixture,
+>(
+    store: S,
+) {
+    let before = create(&store, 1, "phrase@example.com").await;
+    assert_eq!(before.anti_phishing_phrase, None);
+    let long = Detail::new(&"ü".repeat(acctsec_core::MAX_DETAIL_BYTES));
+    for phrase in [Detail::new("purple otter at dawn"), long] {
+        let version = store
+            .set_anti_phishing_phrase(&user(1), Some(&phrase))
+            .await
+            .expect("set phrase");
+        assert_eq!(version, Some(before.credential_version));
+        let after = store
+            .find_by_id(&user(1))
+            .await
+            .expect("find")
+            .expect("account");
+        assert_eq!(after.anti_phishing_phrase.as_ref(), Some(&phrase));
+        assert_eq!(
+            (after.credential_version, after.session_epoch),
+            (before.credential_version, before.session_epoch)
+        );
+    }
+    store
+        .set_anti_phishing_phrase(&user(1), None)
+        .await
+        .expect("clear phrase");
+    let cleared = store
+        .find_by_id(&user(1))
+        .await
+        .expect("find")
+        .expect("account");
+    assert_eq!(cleared.anti_phishing_phrase, None);
+    assert_eq!(
+        store
+            .set_anti_phishing_phrase(&user(2), Some(&Detail::new("x")))
+            .await
+            .expect("set phrase"),
+        None
+    );
 }

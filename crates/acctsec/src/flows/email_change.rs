@@ -176,6 +176,8 @@ where
         )?;
         self.state.insert(&issued.record(), now).await?;
         let mut values = self.common_values(&account, &job.client);
+        // The new address is not yet the owner's: whoever reads it must not learn the phrase.
+        values.insert("phrase", Value::from(None::<String>));
         values.insert("new_email", Value::from(job.new_email.as_str()));
         values.insert("requested_at", Value::from(email_time(job.requested_at)));
         let link = self

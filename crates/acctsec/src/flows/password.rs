@@ -14,6 +14,9 @@ use super::{Flows, after_the_change, email_time, swapped};
 use crate::config::{CHANGE_CEILING_WINDOW, CHANGE_FAILURE_CEILING, CHANGE_THROTTLE_WINDOW};
 use crate::{Error, Result, keys};
 
+/// The most characters of an anti-phishing phrase.
+pub const MAX_PHRASE_CHARS: usize = 64;
+
 /// What a password change did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -199,6 +202,44 @@ where
             sessions_ended: self.config.end_sessions(),
             session_epoch: replaced.session_epoch,
         })
+    }
+
+    /// The owner chooses (or, with `None`, clears) an anti-phishing phrase, shown from now on in
+    /// every email sent to the account's address — never in one to another address, nor on a
+    /// page anyone can load without signing in (the host's part). At most
+    /// [`MAX_PHRASE_CHARS`] characters of one line.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPhrase`] for an empty, over-long or multi-line phrase;
+    /// [`Error::UnknownAccount`]; infrastructure errors.
+    pub async fn set_anti_phishing_phrase(
+        &self,
+        user: &UserId,
+        phrase: Option<&str>,
+        client: &ClientInfo,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        let phrase = match phrase.map(str::trim) {
+            None => None,
+            Some("") => return Err(Error::InvalidPhrase("empty")),
+            Some(p) if p.chars().count() > MAX_PHRASE_CHARS => {
+                return Err(Error::InvalidPhrase("too long"));
+            }
+            Some(p) if p.chars().any(char::is_control) => {
+                return Err(Error::InvalidPhrase("not one line"));
+            }
+            Some(p) => Some(acctsec_core::Detail::new(p)),
+        };
+        let account = self.enabled_account(user).await?;
+        swapped(
+            self.accounts
+                .set_anti_phishing_phrase(&account.id, phrase.as_ref())
+                .await,
+            Error::UnknownAccount,
+        )?;
+        let kind = SecurityEventKind::AntiPhishingPhraseChanged;
+        self.record(&account.id, kind, now, client, |e| e).await
     }
 
     /// The enabled account with this id.
