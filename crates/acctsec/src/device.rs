@@ -1,6 +1,6 @@
 //! What an email says about the device behind a request: a browser and a system from a fixed
 //! list, never the client's own text. A user agent is whatever the requester sent; echoed into a
-//! genuine email to someone else ("verify your account at https://evil.example"), it would be a
+//! genuine email to someone else ("verify your account at `https://evil.example`"), it would be a
 //! phishing line in a message the victim has every reason to trust.
 
 /// Browsers, by a token their user agents carry, in the order to test them (Edge and Opera also

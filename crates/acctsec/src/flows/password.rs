@@ -161,9 +161,9 @@ where
         Ok(replaced)
     }
 
-    /// A signed-in owner changes their password: the current one must be right (see
-    /// [`check_current_password`](Self::check_current_password)), and the new one passes the
-    /// same checks as a reset. Then the same happens as after a reset: reset links die, sessions
+    /// A signed-in owner changes their password: the current one must be right (every attempt
+    /// counts, 5 per 15 minutes per account and source; 100 distinct wrong ones close the form
+    /// until a reset), and the new one passes the same checks as a reset. Then the same happens as after a reset: reset links die, sessions
     /// end (by default — the current one too, so re-issue it with the returned epoch), the owner
     /// is emailed.
     ///
