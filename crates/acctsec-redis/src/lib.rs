@@ -564,3 +564,50 @@ mod tests {
         );
     }
 }
+
+/// A fleet's state: tokens, throttles and risk profiles in Redis, accounts, the activity log,
+/// the outbox and password history in `rest` (a SQL store). It implements every store trait, so
+/// it is a [`SecurityState`](acctsec_core::SecurityState) the flows take as one value.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use acctsec_redis::{RedisStore, RedisWith};
+/// # struct Sql; // e.g. acctsec_sqlx::PostgresStore
+/// let state = RedisWith {
+///     redis: RedisStore::connect("redis://127.0.0.1:6379/", "myapp").await?,
+///     rest: Sql,
+/// };
+/// # let _ = state;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RedisWith<S> {
+    /// Tokens, throttles and profiles.
+    pub redis: RedisStore,
+    /// Everything else.
+    pub rest: S,
+}
+
+/// Implements a store trait for [`RedisWith`] by forwarding each method to `$target`.
+macro_rules! forward {
+    ($trait:path, $target:ident: $target_ty:ty, [$($bounds:tt)*] { $(fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $out:ty;)* }) => {
+        impl<S: $($bounds)*> $trait for RedisWith<S> {
+            $(
+                fn $name(&self $(, $arg: $ty)*) -> impl std::future::Future<Output = $out> + Send {
+                    <$target_ty as $trait>::$name(&self.$target $(, $arg)*)
+                }
+            )*
+        }
+    };
+}
+
+/// Sends each store trait (from core's one list of them) to Redis or to the rest.
+macro_rules! split {
+    ($trait:path, "token" $methods:tt) => { forward!($trait, redis: RedisStore, [Send + Sync] $methods); };
+    ($trait:path, "throttle" $methods:tt) => { forward!($trait, redis: RedisStore, [Send + Sync] $methods); };
+    ($trait:path, "profile" $methods:tt) => { forward!($trait, redis: RedisStore, [Send + Sync] $methods); };
+    ($trait:path, $other:literal $methods:tt) => { forward!($trait, rest: S, [$trait] $methods); };
+}
+
+acctsec_core::__for_each_store_trait!(split);

@@ -167,6 +167,38 @@ impl Conformance {
         self
     }
 
+    /// Adds a suite of the caller's own — `cases` run on `backend`'s fresh stores, as
+    /// `back_end::suite::case` — with the same set-up, skipping and teardown as the conformance
+    /// suites: for tests of code built on the stores (flows) over every back end.
+    #[must_use]
+    pub fn suite<B: Backend>(
+        mut self,
+        backend: B,
+        suite: &'static str,
+        cases: Vec<Case<Arc<B::Store>>>,
+    ) -> Self {
+        self.add_cases(&Arc::new(backend), suite, cases, |s| s);
+        self
+    }
+
+    /// Adds one trial per case, each on a fresh store from `backend`.
+    fn add_cases<B: Backend, S: Send + 'static>(
+        &mut self,
+        backend: &Arc<B>,
+        suite: &'static str,
+        cases: Vec<Case<S>>,
+        view: fn(Arc<B::Store>) -> S,
+    ) {
+        let required = self.required;
+        for case in cases {
+            let backend = Arc::clone(backend);
+            let name = format!("{}::{suite}::{}", backend.name(), case.name);
+            self.trials.push(Trial::ignorable_test(name, move || {
+                block_on(run_case(&*backend, case, view, required))?
+            }));
+        }
+    }
+
     /// Adds `cases` for `backend` under `suite`. Each case sets up a fresh store; a set-up that
     /// skips makes the case ignored, with the reason — or failed, when services are required.
     fn add<B: Backend, S: Send + 'static>(
@@ -178,14 +210,7 @@ impl Conformance {
         view: fn(Arc<B::Store>) -> S,
     ) -> Self {
         let prefix = format!("{}::{suite}", backend.name());
-        let required = self.required;
-        for case in cases {
-            let backend = Arc::clone(backend);
-            let name = format!("{prefix}::{}", case.name);
-            self.trials.push(Trial::ignorable_test(name, move || {
-                block_on(run_case(&*backend, case, view, required))?
-            }));
-        }
+        self.add_cases(backend, suite, cases, view);
         let backend = Arc::clone(backend);
         let name = format!("{prefix}::{}", unavailable.name);
         self.trials.push(Trial::ignorable_test(name, move || {

@@ -1,15 +1,19 @@
-//! End-to-end tests of the flows on `MemoryStore`, `StubMailer` and `ManualClock`.
+//! The flows' end-to-end tests — forgot password, password and email change, support, the outbox
+//! worker — run on every back end: memory, SQLite, PostgreSQL (when `ACCTSEC_TEST_POSTGRES_URL`
+//! is set), and PostgreSQL with Redis for tokens, throttles and profiles (when
+//! `ACCTSEC_TEST_REDIS_URL` is set too), each with `StubMailer` and `ManualClock`.
 
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use acctsec::core::SecurityState;
 use acctsec::core::rng::SystemRng;
 use acctsec::core::{
-    Account, AccountStore, ActivityLog, Actor, ClientInfo, Clock, Email, MailErrorKind, Message,
-    MessageKind, OperatorId, Outbox, OutboxState, Password, SecurityEventKind, ThrottleKey,
-    ThrottleStore, Timestamp, UserId,
+    Account, AccountStore, Actor, ClientInfo, Clock, Email, MailErrorKind, Message, MessageKind,
+    OperatorId, Outbox, OutboxState, Password, SecurityEventKind, ThrottleKey, ThrottleStore,
+    Timestamp, UserId,
 };
 use acctsec::hash::{Argon2Params, HashPool, Hasher};
 use acctsec::policy::ViolationCode;
@@ -17,22 +21,28 @@ use acctsec::token::{BindingKey, KeyRing, SigningKey, Tokens};
 use acctsec::{
     Config, Error, Flows, MailSeal, OutboxWorker, ResetLink, ResetRequested, WorkerSettings,
 };
-use acctsec_testkit::{ManualClock, MemoryStore, Recorder, StubMailer};
+use acctsec_testkit::harness::{Case, Conformance};
+use acctsec_testkit::{ManualClock, Recorder, StubMailer};
 
-type Store = Recorder<MemoryStore>;
-type TestFlows = Flows<Store, Store, ManualClock>;
-type Worker = OutboxWorker<Store, Store, ManualClock, StubMailer>;
+#[path = "flows/backends.rs"]
+mod backends;
+
+use backends::Store;
+
+type Stores<S> = Recorder<S>;
+type TestFlows<S> = Flows<Stores<S>, Stores<S>, ManualClock>;
+type Worker<S> = OutboxWorker<Stores<S>, Stores<S>, ManualClock, StubMailer>;
 
 const OLD: &str = "old lantern quietly over marble";
 const NEW: &str = "velvet harbour drifting seventeen kites";
 const START: i64 = 1_800_000_000;
 
-struct Rig {
-    flows: Arc<TestFlows>,
-    store: Store,
+struct Rig<S: Store> {
+    flows: Arc<TestFlows<S>>,
+    store: Stores<S>,
     clock: ManualClock,
     mailer: StubMailer,
-    worker: Worker,
+    worker: Worker<S>,
     hasher: Hasher,
 }
 
@@ -69,25 +79,29 @@ fn client() -> ClientInfo {
         .with_place("Porto, Portugal")
 }
 
-type Builder = acctsec::FlowsBuilder<Store, Store, ManualClock>;
+type Builder<S> = acctsec::FlowsBuilder<Stores<S>, Stores<S>, ManualClock>;
 
-fn rig_with(config: Config) -> Rig {
-    rig_built(config, |b| b)
+async fn rig_with<S: Store>(base: &S, config: Config) -> Rig<S> {
+    rig_built(base, config, |b| b).await
 }
 
-/// A rig whose flows `customize` finishes building.
-fn rig_built(config: Config, customize: impl FnOnce(Builder) -> Builder) -> Rig {
-    let store = Recorder::new(MemoryStore::new());
+/// A rig on the back end's fresh `base`, whose flows `customize` finishes building.
+async fn rig_built<S: Store>(
+    base: &S,
+    config: Config,
+    customize: impl FnOnce(Builder<S>) -> Builder<S>,
+) -> Rig<S> {
+    let store = Recorder::new(base.clone());
     let clock = ManualClock::new(Timestamp::from_unix_secs(START));
     let hasher = test_hasher();
-    let stored = hasher.hash(&Password::new(OLD), &mut SystemRng).unwrap();
-    store
-        .inner()
-        .insert_account(Account::new(ana(), email("ana@example.com"), Some(stored)))
-        .unwrap();
-    let mut disabled = Account::new(UserId::from(2_u64), email("dis@example.com"), None);
-    disabled.disabled = true;
-    store.inner().insert_account(disabled).unwrap();
+    if base.find_by_id(&ana()).await.unwrap().is_none() {
+        let stored = hasher.hash(&Password::new(OLD), &mut SystemRng).unwrap();
+        base.create(Account::new(ana(), email("ana@example.com"), Some(stored)))
+            .await;
+        let mut disabled = Account::new(UserId::from(2_u64), email("dis@example.com"), None);
+        disabled.disabled = true;
+        base.create(disabled).await;
+    }
     let flows = Flows::builder(
         store.clone(),
         store.clone(),
@@ -115,13 +129,15 @@ fn rig_built(config: Config, customize: impl FnOnce(Builder) -> Builder) -> Rig 
     }
 }
 
-fn rig() -> Rig {
+async fn rig<S: Store>(base: &S) -> Rig<S> {
     rig_with(
+        base,
         Config::builder("https://example.com/account")
             .with_app_name("Example")
             .build()
             .unwrap(),
     )
+    .await
 }
 
 /// The token of the link in `message` that starts with `prefix`.
@@ -140,7 +156,7 @@ fn link_token(message: &Message) -> String {
     token_after(message, "/reset?token=")
 }
 
-impl Rig {
+impl<S: Store> Rig<S> {
     async fn change_password(
         &self,
         current: &str,
@@ -223,9 +239,8 @@ impl Rig {
     }
 }
 
-#[tokio::test]
-async fn the_whole_forgot_password_flow() {
-    let rig = rig();
+async fn the_whole_forgot_password_flow<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let token = rig.reset_token().await;
     let mail = rig.mailer.sent().remove(0);
     assert_eq!(mail.kind(), MessageKind::PasswordReset);
@@ -307,9 +322,8 @@ async fn the_whole_forgot_password_flow() {
     );
 }
 
-#[tokio::test]
-async fn a_second_use_of_the_link_fails() {
-    let rig = rig();
+async fn a_second_use_of_the_link_fails<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let token = rig.reset_token().await;
     rig.complete(&token, NEW, NEW).await.unwrap();
     let again = rig
@@ -323,9 +337,8 @@ async fn a_second_use_of_the_link_fails() {
     assert!(rig.password_is(NEW).await);
 }
 
-#[tokio::test]
-async fn an_expired_link_fails() {
-    let rig = rig();
+async fn an_expired_link_fails<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let token = rig.reset_token().await;
     rig.clock.advance(Duration::from_secs(15 * 60));
     assert_eq!(
@@ -339,9 +352,8 @@ async fn an_expired_link_fails() {
     assert!(rig.password_is(OLD).await);
 }
 
-#[tokio::test]
-async fn a_new_request_supersedes_the_earlier_link() {
-    let rig = rig();
+async fn a_new_request_supersedes_the_earlier_link<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let first = rig.reset_token().await;
     let second = rig.reset_token().await;
     assert_eq!(
@@ -355,9 +367,8 @@ async fn a_new_request_supersedes_the_earlier_link() {
     rig.complete(&second, NEW, NEW).await.unwrap();
 }
 
-#[tokio::test]
-async fn a_link_dies_when_the_password_changes_another_way() {
-    let rig = rig();
+async fn a_link_dies_when_the_password_changes_another_way<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let token = rig.reset_token().await;
     rig.change_password(OLD, NEW).await.unwrap();
     assert_eq!(
@@ -382,9 +393,8 @@ async fn a_link_dies_when_the_password_changes_another_way() {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn of_concurrent_completions_with_one_link_exactly_one_succeeds() {
-    let rig = Arc::new(rig());
+async fn of_concurrent_completions_with_one_link_exactly_one_succeeds<S: Store>(base: Arc<S>) {
+    let rig = Arc::new(rig(&*base).await);
     let token = rig.reset_token().await;
     let mut tasks = Vec::new();
     for i in 0..8 {
@@ -406,9 +416,12 @@ async fn of_concurrent_completions_with_one_link_exactly_one_succeeds() {
     assert_eq!(rig.ana().await.credential_version, 1, "one replacement");
 }
 
-#[tokio::test]
-async fn mismatched_rejected_and_reused_passwords_each_get_their_error_and_change_nothing() {
-    let rig = rig();
+async fn mismatched_rejected_and_reused_passwords_each_get_their_error_and_change_nothing<
+    S: Store,
+>(
+    base: Arc<S>,
+) {
+    let rig = rig(&*base).await;
     let token = rig.reset_token().await;
     let before = rig.ana().await;
 
@@ -457,9 +470,8 @@ async fn mismatched_rejected_and_reused_passwords_each_get_their_error_and_chang
     rig.complete(&token, NEW, NEW).await.unwrap();
 }
 
-#[tokio::test]
-async fn recent_passwords_are_refused_after_changes() {
-    let rig = rig();
+async fn recent_passwords_are_refused_after_changes<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let steps = [
         NEW,
         "a second long passphrase of mine",
@@ -476,9 +488,8 @@ async fn recent_passwords_are_refused_after_changes() {
     }
 }
 
-#[tokio::test]
-async fn change_password_needs_the_current_one_and_throttles_guessing() {
-    let rig = rig();
+async fn change_password_needs_the_current_one_and_throttles_guessing<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     for _ in 0..acctsec::DEFAULT_CHANGE_ATTEMPTS {
         let r = rig.change_password("wrong guess", NEW).await;
         assert!(matches!(r, Err(Error::WrongPassword)), "{r:?}");
@@ -494,9 +505,8 @@ async fn change_password_needs_the_current_one_and_throttles_guessing() {
     assert!(rig.password_is(NEW).await);
 }
 
-#[tokio::test]
-async fn the_mailer_down_for_an_hour_delivers_once_it_recovers_once() {
-    let rig = rig();
+async fn the_mailer_down_for_an_hour_delivers_once_it_recovers_once<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     rig.mailer.fail_with(Some(MailErrorKind::Transient));
     rig.request("ana@example.com").await;
     let mut passes = 0;
@@ -535,9 +545,8 @@ async fn the_mailer_down_for_an_hour_delivers_once_it_recovers_once() {
     );
 }
 
-#[tokio::test]
-async fn a_permanent_failure_is_dead_lettered_and_shows_in_the_history() {
-    let rig = rig();
+async fn a_permanent_failure_is_dead_lettered_and_shows_in_the_history<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     rig.mailer.fail_with(Some(MailErrorKind::Permanent));
     rig.request("ana@example.com").await;
     let pass = rig.worker.run_once().await.unwrap();
@@ -554,9 +563,8 @@ async fn a_permanent_failure_is_dead_lettered_and_shows_in_the_history() {
     );
 }
 
-#[tokio::test]
-async fn throttled_requests_send_nothing() {
-    let rig = rig();
+async fn throttled_requests_send_nothing<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     for _ in 0..5 {
         assert_eq!(rig.request("ana@example.com").await, ResetRequested);
     }
@@ -573,10 +581,11 @@ async fn throttled_requests_send_nothing() {
     assert_eq!(rig.mailer.sent().len(), 4);
 }
 
-#[tokio::test]
-async fn unknown_and_disabled_addresses_get_the_same_answer_the_same_work_and_no_email() {
+async fn unknown_and_disabled_addresses_get_the_same_answer_the_same_work_and_no_email<S: Store>(
+    base: Arc<S>,
+) {
     // Generous limits, so the throttled path is chosen by hand below.
-    let rig = rig();
+    let rig = rig(&*base).await;
     let mut paths = Vec::new();
     for address in ["ana@example.com", "nobody@example.com", "dis@example.com"] {
         rig.store.take_ops();
@@ -610,9 +619,10 @@ async fn unknown_and_disabled_addresses_get_the_same_answer_the_same_work_and_no
     assert_eq!(sent[0].to(), &email("ana@example.com"));
 }
 
-#[tokio::test]
-async fn the_stored_outbox_holds_no_usable_link_and_no_address_in_its_content() {
-    let rig = rig();
+async fn the_stored_outbox_holds_no_usable_link_and_no_address_in_its_content<S: Store>(
+    base: Arc<S>,
+) {
+    let rig = rig(&*base).await;
     rig.request("ana@example.com").await;
     // The request's row, before the worker: the content is sealed.
     let claimed = rig
@@ -658,9 +668,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-#[tokio::test]
-async fn sealed_content_moved_to_another_recipient_does_not_open() {
-    let rig = rig();
+async fn sealed_content_moved_to_another_recipient_does_not_open<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     rig.request("ana@example.com").await;
     let mut claimed = rig
         .store
@@ -690,9 +699,8 @@ async fn sealed_content_moved_to_another_recipient_does_not_open() {
     );
 }
 
-#[tokio::test]
-async fn a_cancelled_request_kills_its_link() {
-    let rig = rig();
+async fn a_cancelled_request_kills_its_link<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let token = rig.reset_token().await;
     let cancel = token_after(
         &rig.last_of(MessageKind::PasswordReset).unwrap(),
@@ -719,9 +727,8 @@ async fn a_cancelled_request_kills_its_link() {
     );
 }
 
-#[tokio::test]
-async fn support_sends_a_link_and_sees_what_happened_but_never_a_password() {
-    let rig = rig();
+async fn support_sends_a_link_and_sees_what_happened_but_never_a_password<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let operator = OperatorId::new("op-7").unwrap();
     let correlation = rig
         .flows
@@ -762,13 +769,14 @@ async fn support_sends_a_link_and_sees_what_happened_but_never_a_password() {
     ));
 }
 
-#[tokio::test]
-async fn links_come_from_the_configured_base_url_only() {
+async fn links_come_from_the_configured_base_url_only<S: Store>(base: Arc<S>) {
     let rig = rig_with(
+        &*base,
         Config::builder("https://accounts.example.org/")
             .build()
             .unwrap(),
-    );
+    )
+    .await;
     let token = rig.reset_token().await;
     let text = rig.mailer.sent()[0].text().to_owned();
     assert!(text.contains(&format!("https://accounts.example.org/reset?token={token}")));
@@ -788,9 +796,8 @@ async fn links_come_from_the_configured_base_url_only() {
     );
 }
 
-#[tokio::test]
-async fn the_worker_stops_gracefully() {
-    let rig = rig();
+async fn the_worker_stops_gracefully<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     rig.request("ana@example.com").await;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let worker = OutboxWorker::new(
@@ -817,8 +824,7 @@ async fn the_worker_stops_gracefully() {
     assert_eq!(rig.mailer.sent().len(), 1);
 }
 
-#[test]
-fn debug_prints_no_secret() {
+async fn debug_prints_no_secret<S: Store>(_base: Arc<S>) {
     let seal = MailSeal::from_bytes(&[0xAB; 32]).unwrap();
     assert_eq!(format!("{seal:?}"), "MailSeal(..)");
     assert!(MailSeal::from_bytes(&[1; 31]).is_err());
@@ -838,7 +844,7 @@ fn token_and_email(message: &Message, prefix: &str) -> (String, Email) {
     (token.to_owned(), email(&decoded))
 }
 
-impl Rig {
+impl<S: Store> Rig<S> {
     async fn change_email(
         &self,
         password: &str,
@@ -854,9 +860,10 @@ impl Rig {
     }
 }
 
-#[tokio::test]
-async fn an_email_change_is_confirmed_from_the_new_address_and_undone_from_the_old() {
-    let rig = rig();
+async fn an_email_change_is_confirmed_from_the_new_address_and_undone_from_the_old<S: Store>(
+    base: Arc<S>,
+) {
+    let rig = rig(&*base).await;
     let old_reset = rig.reset_token().await;
     rig.change_email(OLD, "ana.new+work@example.org")
         .await
@@ -939,9 +946,8 @@ async fn an_email_change_is_confirmed_from_the_new_address_and_undone_from_the_o
     rig.complete(&link_token(&reset), NEW, NEW).await.unwrap();
 }
 
-#[tokio::test]
-async fn an_address_of_another_account_gets_the_same_answer_and_no_email() {
-    let rig = rig();
+async fn an_address_of_another_account_gets_the_same_answer_and_no_email<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let taken = rig.change_email(OLD, "dis@example.com").await.unwrap();
     let free = rig.change_email(OLD, "free@example.com").await.unwrap();
     assert_eq!(taken, free);
@@ -951,9 +957,8 @@ async fn an_address_of_another_account_gets_the_same_answer_and_no_email() {
     assert_eq!(sent[0].to(), &email("free@example.com"));
 }
 
-#[tokio::test]
-async fn an_email_change_needs_the_current_password() {
-    let rig = rig();
+async fn an_email_change_needs_the_current_password<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     assert!(matches!(
         rig.change_email("not my password", "new@example.com").await,
         Err(Error::WrongPassword)
@@ -962,9 +967,8 @@ async fn an_email_change_needs_the_current_password() {
     assert!(rig.mailer.sent().is_empty());
 }
 
-#[tokio::test]
-async fn an_undo_link_expires() {
-    let rig = rig();
+async fn an_undo_link_expires<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     rig.change_email(OLD, "new@example.com").await.unwrap();
     rig.drain().await;
     let (token, new) = token_and_email(
@@ -987,9 +991,8 @@ async fn an_undo_link_expires() {
     ));
 }
 
-#[tokio::test]
-async fn an_intruder_cannot_kill_the_undo_link_and_undo_locks_them_out() {
-    let rig = rig();
+async fn an_intruder_cannot_kill_the_undo_link_and_undo_locks_them_out<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     // The intruder, with a session and the password, moves the account to their address...
     rig.change_email(OLD, "intruder@example.net").await.unwrap();
     rig.drain().await;
@@ -1045,9 +1048,8 @@ async fn an_intruder_cannot_kill_the_undo_link_and_undo_locks_them_out() {
     .unwrap();
 }
 
-#[tokio::test]
-async fn a_pending_email_change_dies_when_the_password_changes() {
-    let rig = rig();
+async fn a_pending_email_change_dies_when_the_password_changes<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     rig.change_email(OLD, "intruder@example.net").await.unwrap();
     // The owner changes the password before the confirmation went out (a slow mail server).
     rig.change_password(OLD, NEW).await.unwrap();
@@ -1055,15 +1057,16 @@ async fn a_pending_email_change_dies_when_the_password_changes() {
     assert!(rig.last_of(MessageKind::EmailChangeConfirm).is_none());
 }
 
-#[tokio::test]
-async fn a_template_that_fails_to_render_is_dead_lettered_not_retried_forever() {
+async fn a_template_that_fails_to_render_is_dead_lettered_not_retried_forever<S: Store>(
+    base: Arc<S>,
+) {
     let broken = acctsec::Templates::built_in()
         .with_template("reset.txt", "{% include 'no such template' %}")
         .unwrap();
     let config = Config::builder("https://example.com/account")
         .build()
         .unwrap();
-    let rig = rig_built(config, |b| b.with_templates(broken));
+    let rig = rig_built(&*base, config, |b| b.with_templates(broken)).await;
     let (flows, worker) = (&rig.flows, &rig.worker);
     flows
         .request_password_reset(&email("ana@example.com"), &client())
@@ -1080,9 +1083,8 @@ async fn a_template_that_fails_to_render_is_dead_lettered_not_retried_forever() 
     assert!(rig.mailer.sent().is_empty());
 }
 
-#[tokio::test]
-async fn the_requesters_user_agent_is_never_echoed_into_the_email() {
-    let rig = rig();
+async fn the_requesters_user_agent_is_never_echoed_into_the_email<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let phishy = ClientInfo::new()
         .with_ip("203.0.113.9".parse().unwrap())
         .with_user_agent("Firefox/1 Linux. Your account is locked: verify at https://evil.example");
@@ -1102,9 +1104,8 @@ async fn the_requesters_user_agent_is_never_echoed_into_the_email() {
     }
 }
 
-#[tokio::test]
-async fn a_reset_link_allows_ten_refused_passwords_then_is_used_up() {
-    let rig = rig();
+async fn a_reset_link_allows_ten_refused_passwords_then_is_used_up<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let token = rig.reset_token().await;
     for _ in 0..acctsec::RESET_FAILURES_PER_LINK {
         assert!(matches!(
@@ -1123,9 +1124,8 @@ async fn a_reset_link_allows_ten_refused_passwords_then_is_used_up() {
     assert!(rig.password_is(OLD).await);
 }
 
-#[tokio::test]
-async fn a_retried_reset_email_is_a_new_message_with_its_own_id() {
-    let rig = rig();
+async fn a_retried_reset_email_is_a_new_message_with_its_own_id<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     rig.mailer.fail_with(Some(MailErrorKind::Transient));
     rig.request("ana@example.com").await;
     assert_eq!(rig.worker.run_once().await.unwrap().retried, 1);
@@ -1147,9 +1147,8 @@ async fn a_retried_reset_email_is_a_new_message_with_its_own_id() {
     assert!(notice_key.as_str().starts_with("mail:") && !notice_key.as_str().contains('#'));
 }
 
-#[tokio::test]
-async fn wrong_current_passwords_elsewhere_do_not_lock_the_owner_out() {
-    let rig = rig();
+async fn wrong_current_passwords_elsewhere_do_not_lock_the_owner_out<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let elsewhere = ClientInfo::new().with_ip("198.51.100.66".parse().unwrap());
     for _ in 0..acctsec::DEFAULT_CHANGE_ATTEMPTS {
         let r = rig
@@ -1179,9 +1178,8 @@ async fn wrong_current_passwords_elsewhere_do_not_lock_the_owner_out() {
     rig.change_password(OLD, NEW).await.unwrap();
 }
 
-#[tokio::test]
-async fn a_hundred_distinct_wrong_passwords_close_the_forms_until_a_reset() {
-    let rig = rig();
+async fn a_hundred_distinct_wrong_passwords_close_the_forms_until_a_reset<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     for i in 0..acctsec::CHANGE_FAILURE_CEILING {
         // From many sources, so the per-source limit never bites.
         let from = ClientInfo::new()
@@ -1209,9 +1207,8 @@ async fn a_hundred_distinct_wrong_passwords_close_the_forms_until_a_reset() {
         .unwrap();
 }
 
-#[test]
-fn worker_settings_are_checked() {
-    let rig = rig();
+async fn worker_settings_are_checked<S: Store>(base: Arc<S>) {
+    let rig = rig(&*base).await;
     let mut settings = WorkerSettings::default();
     settings.lease = Duration::ZERO;
     assert!(OutboxWorker::new(Arc::clone(&rig.flows), rig.mailer.clone(), settings).is_err());
@@ -1226,15 +1223,14 @@ fn worker_settings_are_checked() {
     assert!(Config::builder("http://[2001:db8::1]/").build().is_err());
 }
 
-#[tokio::test]
-async fn a_breached_password_is_refused_when_an_oracle_is_configured() {
+async fn a_breached_password_is_refused_when_an_oracle_is_configured<S: Store>(base: Arc<S>) {
     // The SHA-1 of NEW, as a breach corpus lists it.
     let corpus = "6CEB43954FC720B17B350BE814867BCB445A0808:42\n";
     let filter = acctsec::policy::BreachFilter::from_hash_lines(corpus).unwrap();
     let config = Config::builder("https://example.com/account")
         .build()
         .unwrap();
-    let rig = rig_built(config, |b| b.with_breach_oracle(filter));
+    let rig = rig_built(&*base, config, |b| b.with_breach_oracle(filter)).await;
     let token = rig.reset_token().await;
     match rig.complete(&token, NEW, NEW).await {
         Err(Error::PasswordRejected(assessment)) => {
@@ -1254,18 +1250,20 @@ async fn a_breached_password_is_refused_when_an_oracle_is_configured() {
     .unwrap();
 }
 
-#[test]
-fn every_store_trait_is_held_through_references_and_pointers() {
-    fn takes_state<S: acctsec::core::SecurityState + AccountStore>(_: &S) {}
-    let store = MemoryStore::new();
-    takes_state(&&store);
-    takes_state(&Arc::new(store.clone()));
-    takes_state(&Box::new(store));
+async fn every_store_trait_is_held_through_references_and_pointers<S: Store>(base: Arc<S>) {
+    async fn round_trip<T: SecurityState + AccountStore>(state: &T) {
+        assert!(state.find_by_id(&ana()).await.unwrap().is_none());
+        assert!(state.recent(&ana(), 5).await.unwrap().is_empty());
+    }
+    round_trip(&&*base).await;
+    round_trip(&base).await;
+    round_trip(&Box::new((*base).clone())).await;
 }
 
-#[tokio::test]
-async fn the_anti_phishing_phrase_is_in_every_email_to_the_owner_and_nowhere_else() {
-    let rig = rig();
+async fn the_anti_phishing_phrase_is_in_every_email_to_the_owner_and_nowhere_else<S: Store>(
+    base: Arc<S>,
+) {
+    let rig = rig(&*base).await;
     rig.flows
         .set_anti_phishing_phrase(&ana(), Some("  purple otter at dawn "), &client())
         .await
@@ -1319,4 +1317,55 @@ async fn the_anti_phishing_phrase_is_in_every_email_to_the_owner_and_nowhere_els
             .await
             .contains(&SecurityEventKind::AntiPhishingPhraseChanged)
     );
+}
+
+/// Every flow test, for one back end.
+fn cases<S: Store>() -> Vec<Case<Arc<S>>> {
+    macro_rules! cases {
+        ($($name:ident),+ $(,)?) => {
+            vec![$(Case::new(stringify!($name), |base| Box::pin($name(base)))),+]
+        };
+    }
+    cases![
+        the_whole_forgot_password_flow,
+        a_second_use_of_the_link_fails,
+        an_expired_link_fails,
+        a_new_request_supersedes_the_earlier_link,
+        a_link_dies_when_the_password_changes_another_way,
+        of_concurrent_completions_with_one_link_exactly_one_succeeds,
+        mismatched_rejected_and_reused_passwords_each_get_their_error_and_change_nothing,
+        recent_passwords_are_refused_after_changes,
+        change_password_needs_the_current_one_and_throttles_guessing,
+        the_mailer_down_for_an_hour_delivers_once_it_recovers_once,
+        a_permanent_failure_is_dead_lettered_and_shows_in_the_history,
+        throttled_requests_send_nothing,
+        unknown_and_disabled_addresses_get_the_same_answer_the_same_work_and_no_email,
+        the_stored_outbox_holds_no_usable_link_and_no_address_in_its_content,
+        sealed_content_moved_to_another_recipient_does_not_open,
+        a_cancelled_request_kills_its_link,
+        support_sends_a_link_and_sees_what_happened_but_never_a_password,
+        links_come_from_the_configured_base_url_only,
+        the_worker_stops_gracefully,
+        debug_prints_no_secret,
+        an_email_change_is_confirmed_from_the_new_address_and_undone_from_the_old,
+        an_address_of_another_account_gets_the_same_answer_and_no_email,
+        an_email_change_needs_the_current_password,
+        an_undo_link_expires,
+        an_intruder_cannot_kill_the_undo_link_and_undo_locks_them_out,
+        a_pending_email_change_dies_when_the_password_changes,
+        a_template_that_fails_to_render_is_dead_lettered_not_retried_forever,
+        the_requesters_user_agent_is_never_echoed_into_the_email,
+        a_reset_link_allows_ten_refused_passwords_then_is_used_up,
+        a_retried_reset_email_is_a_new_message_with_its_own_id,
+        wrong_current_passwords_elsewhere_do_not_lock_the_owner_out,
+        a_hundred_distinct_wrong_passwords_close_the_forms_until_a_reset,
+        worker_settings_are_checked,
+        a_breached_password_is_refused_when_an_oracle_is_configured,
+        every_store_trait_is_held_through_references_and_pointers,
+        the_anti_phishing_phrase_is_in_every_email_to_the_owner_and_nowhere_else,
+    ]
+}
+
+fn main() -> std::process::ExitCode {
+    backends::register(Conformance::from_args()).run()
 }
