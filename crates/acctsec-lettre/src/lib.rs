@@ -467,51 +467,60 @@ mod tests {
         );
     }
 
-    #[test]
-    fn hostile_subjects_and_bodies_add_no_header() {
+    /// The names of the headers `build` wrote, in order; `None` if the message is refused.
+    fn header_names(subject: &str, text: &str) -> Option<Vec<String>> {
         let sender = Sender::new("Example <security@example.com>").unwrap();
         let key = IdempotencyKey::new("k").unwrap();
         let to = acctsec_core::Email::parse("ana@example.com").unwrap();
+        let message = Message::new(MessageKind::PasswordReset, to, subject, text).ok()?;
+        let email = sender
+            .build(&key, &message, SystemTime::UNIX_EPOCH)
+            .unwrap();
+        let formatted = String::from_utf8(email.formatted()).unwrap();
+        let head = formatted.split("\r\n\r\n").next().unwrap().to_owned();
+        Some(
+            head.split("\r\n")
+                .filter(|l| !l.starts_with(' ') && !l.starts_with('\t'))
+                .map(|l| l.split(':').next().unwrap().to_owned())
+                .collect(),
+        )
+    }
+
+    const HEADERS: [&str; 7] = [
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "MIME-Version",
+        "Content-Type",
+    ];
+
+    #[test]
+    fn hostile_subjects_and_bodies_add_no_header() {
+        let long = "Réinitialisez votre mot de passe 🔐 — très long sujet ".repeat(12);
         let hostile = [
             "Reset: Bcc: evil@example.com",
             "x\u{2028}Bcc: evil@example.com",
             "=?utf-8?q?Bcc=3A_evil=40example=2Ecom?=",
-            "Réinitialisez votre mot de passe 🔐 — très long sujet "
-                .repeat(12)
-                .leak(),
+            long.as_str(),
         ];
         for subject in hostile {
-            let Ok(message) = Message::new(
-                MessageKind::PasswordReset,
-                to.clone(),
-                subject,
-                "\r\nBcc: evil@example.com\r\n",
-            ) else {
-                continue;
-            };
-            let email = sender
-                .build(&key, &message, SystemTime::UNIX_EPOCH)
-                .unwrap();
-            let text = String::from_utf8(email.formatted()).unwrap();
-            let head = text.split("\r\n\r\n").next().unwrap();
-            let names: Vec<&str> = head
-                .split("\r\n")
-                .filter(|l| !l.starts_with(' ') && !l.starts_with('\t'))
-                .map(|l| l.split(':').next().unwrap())
-                .collect();
-            assert_eq!(
-                names,
-                [
-                    "From",
-                    "To",
-                    "Subject",
-                    "Date",
-                    "Message-ID",
-                    "MIME-Version",
-                    "Content-Type"
-                ],
-                "{head}"
-            );
+            let names = header_names(subject, "\r\nBcc: evil@example.com\r\n").unwrap();
+            assert_eq!(names, HEADERS, "{subject}");
+        }
+        assert!(
+            header_names("Hi\r\nBcc: evil@example.com", "").is_none(),
+            "refused"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_subject_or_body_adds_a_header(subject in "\\PC{0,300}", text in "(?s).{0,300}") {
+            if let Some(names) = header_names(&subject, &text) {
+                proptest::prop_assert_eq!(names, HEADERS);
+            }
         }
     }
 }
