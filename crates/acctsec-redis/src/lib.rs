@@ -270,6 +270,17 @@ impl RedisStore {
         self.conn.clone()
     }
 
+    /// Removes `user`'s tokens of `purpose`, or of every purpose when it is empty.
+    async fn revoke(&self, user: &UserId, purpose: &str) -> Result<u64, StoreError> {
+        Script::new(REVOKE)
+            .key(self.key("tu", user.as_str()))
+            .arg(self.key("t", ""))
+            .arg(purpose)
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(db("revoke tokens"))
+    }
+
     fn record(&self, text: &str, digest: &TokenDigest) -> Result<TokenRecord, StoreError> {
         // issued, expires, purpose, binding, user (last: it may hold any separator).
         let mut parts = text.splitn(5, ' ');
@@ -346,25 +357,11 @@ impl TokenStore for RedisStore {
     }
 
     async fn revoke_all(&self, user: &UserId, purpose: &Purpose) -> Result<u64, StoreError> {
-        let removed: u64 = Script::new(REVOKE)
-            .key(self.key("tu", user.as_str()))
-            .arg(self.key("t", ""))
-            .arg(purpose.as_str())
-            .invoke_async(&mut self.conn())
-            .await
-            .map_err(db("revoke tokens"))?;
-        Ok(removed)
+        self.revoke(user, purpose.as_str()).await
     }
 
     async fn revoke_user(&self, user: &UserId) -> Result<u64, StoreError> {
-        let removed: u64 = Script::new(REVOKE)
-            .key(self.key("tu", user.as_str()))
-            .arg(self.key("t", ""))
-            .arg("")
-            .invoke_async(&mut self.conn())
-            .await
-            .map_err(db("revoke tokens"))?;
-        Ok(removed)
+        self.revoke(user, "").await
     }
 
     /// Redis expires records itself: nothing to purge.

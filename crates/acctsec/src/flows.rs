@@ -397,6 +397,22 @@ where
         self.enqueue(row, &job, now).await
     }
 
+    /// After a password or address changed: queues the owner's notice first, then revokes the
+    /// account's reset links — each run, and logged if it fails, whatever the other did.
+    async fn notify_and_revoke_resets(&self, user: &UserId, notice: &Message, now: Timestamp) {
+        after_the_change(
+            "queue the notice",
+            self.enqueue_message(user, notice, now).await,
+        );
+        after_the_change(
+            "revoke reset links",
+            self.state
+                .revoke_all(user, &acctsec_core::Purpose::PASSWORD_RESET)
+                .await
+                .map_err(Error::from),
+        );
+    }
+
     /// Appends an event about `user`, built by `build` from the plain one.
     async fn record(
         &self,

@@ -87,6 +87,15 @@ impl Backend for Postgres {
     }
 }
 
+/// How many of the racing tasks won.
+async fn winners(tasks: Vec<tokio::task::JoinHandle<bool>>) -> usize {
+    let mut won = 0;
+    for task in tasks {
+        won += usize::from(task.await.unwrap());
+    }
+    won
+}
+
 fn record(n: u8) -> TokenRecord {
     TokenRecord::new(
         TokenDigest::from_bytes([n; 32]),
@@ -134,11 +143,7 @@ async fn sixty_four_connections_race_for_one_token(place: Arc<PgPlace>) {
             row.is_some()
         }));
     }
-    let mut winners = 0;
-    for task in tasks {
-        winners += usize::from(task.await.unwrap());
-    }
-    assert_eq!(winners, 1);
+    assert_eq!(winners(tasks).await, 1);
     // And through the store itself, from 64 tasks at once: one winner again.
     store.insert(&record(2), t(1_000)).await.unwrap();
     let store = Arc::new(store);
@@ -153,11 +158,7 @@ async fn sixty_four_connections_race_for_one_token(place: Arc<PgPlace>) {
                 .is_some()
         }));
     }
-    let mut winners = 0;
-    for task in tasks {
-        winners += usize::from(task.await.unwrap());
-    }
-    assert_eq!(winners, 1);
+    assert_eq!(winners(tasks).await, 1);
 }
 
 /// Two store instances — two pools, as two app servers — hit one throttle key 100 times each
@@ -471,11 +472,7 @@ async fn two_redis_stores_count_exactly_and_take_once(stores: Arc<(RedisStore, R
                 .is_some()
         }));
     }
-    let mut winners = 0;
-    for task in tasks {
-        winners += usize::from(task.await.unwrap());
-    }
-    assert_eq!(winners, 1);
+    assert_eq!(winners(tasks).await, 1);
 }
 
 /// A Redis server of the case's own, on a free port, which the case can stop and start again.

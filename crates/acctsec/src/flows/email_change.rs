@@ -273,17 +273,7 @@ where
             Error::AddressUnavailable,
         )?;
         let id = &account.id;
-        after_the_change(
-            "queue the notice",
-            self.enqueue_message(id, &notice, now).await,
-        );
-        after_the_change(
-            "revoke reset links",
-            self.state
-                .revoke_all(id, &Purpose::PASSWORD_RESET)
-                .await
-                .map_err(Error::from),
-        );
+        self.notify_and_revoke_resets(id, &notice, now).await;
         let changed = SecurityEventKind::EmailChanged;
         after_the_change("record", self.record(id, changed, now, client, |e| e).await);
         Ok(EmailChanged {

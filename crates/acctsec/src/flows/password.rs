@@ -3,8 +3,8 @@
 use acctsec_core::rng::SystemRng;
 use acctsec_core::{
     Account, AccountStore, Actor, ClientInfo, Clock, MAX_PASSWORD_BYTES, MemberDigest, MessageKind,
-    Password, PasswordReplaced, Purpose, SecurityEventKind, SecurityState, StoredPasswordHash,
-    Timestamp, UserId,
+    Password, PasswordReplaced, SecurityEventKind, SecurityState, StoredPasswordHash, Timestamp,
+    UserId,
 };
 use acctsec_policy::{Assessment, Context};
 use minijinja::Value;
@@ -123,17 +123,7 @@ where
             Error::InvalidLink,
         )?;
         let id = &account.id;
-        after_the_change(
-            "queue the notice",
-            self.enqueue_message(id, &notice, now).await,
-        );
-        after_the_change(
-            "revoke reset links",
-            self.state
-                .revoke_all(id, &Purpose::PASSWORD_RESET)
-                .await
-                .map_err(Error::from),
-        );
+        self.notify_and_revoke_resets(id, &notice, now).await;
         if let (Some(old), true) = (&account.password_hash, self.config.history() > 0) {
             after_the_change(
                 "keep the old hash",
