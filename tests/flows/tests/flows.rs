@@ -1319,6 +1319,57 @@ async fn the_anti_phishing_phrase_is_in_every_email_to_the_owner_and_nowhere_els
     );
 }
 
+/// A writer that keeps what the log subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn the_logs_hold_no_secret_or_address<S: Store>(base: Arc<S>) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+    let rig = rig(&*base).await;
+    rig.mailer.fail_with(Some(MailErrorKind::Transient));
+    rig.request("ana@example.com").await;
+    rig.request("nobody@example.com").await;
+    rig.worker.run_once().await.unwrap();
+    rig.mailer.fail_with(None);
+    rig.clock.advance(Duration::from_secs(3600));
+    rig.drain().await;
+    let token = link_token(&rig.last_of(MessageKind::PasswordReset).unwrap());
+    rig.complete(&token, NEW, NEW).await.unwrap();
+    rig.drain().await;
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("sent") && logs.contains("will retry"),
+        "{logs}"
+    );
+    for secret in [
+        token.as_str(),
+        NEW,
+        OLD,
+        "ana@example.com",
+        "nobody@example.com",
+        "203.0.113.9",
+    ] {
+        assert!(!logs.contains(secret), "the logs hold {secret:?}:\n{logs}");
+    }
+}
+
 /// Every flow test, for one back end.
 fn cases<S: Store>() -> Vec<Case<Arc<S>>> {
     macro_rules! cases {
@@ -1327,6 +1378,7 @@ fn cases<S: Store>() -> Vec<Case<Arc<S>>> {
         };
     }
     cases![
+        the_logs_hold_no_secret_or_address,
         the_whole_forgot_password_flow,
         a_second_use_of_the_link_fails,
         an_expired_link_fails,
