@@ -12,6 +12,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sha2::{Digest, Sha256};
 
@@ -148,6 +149,7 @@ pub struct LettreMailerBuilder {
     credentials: Option<(String, String)>,
     timeout: Duration,
     pool_size: u32,
+    root: Option<Vec<u8>>,
     sender: Sender,
 }
 
@@ -177,6 +179,7 @@ impl LettreMailer {
             credentials: None,
             timeout: DEFAULT_SMTP_TIMEOUT,
             pool_size: 4,
+            root: None,
             sender: Sender::new(from)?,
         })
     }
@@ -215,6 +218,13 @@ impl LettreMailerBuilder {
     #[must_use]
     pub fn with_pool_size(mut self, size: u32) -> Self {
         self.pool_size = size;
+        self
+    }
+
+    /// Trusts the certificate authority in `pem` beside the system's (a private relay's CA).
+    #[must_use]
+    pub fn with_root_certificate(mut self, pem: &[u8]) -> Self {
+        self.root = Some(pem.to_vec());
         self
     }
 
@@ -288,6 +298,18 @@ impl LettreMailerBuilder {
                 AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(self.host.as_str())
             }
         };
+        if let (Some(pem), Security::ImplicitTls | Security::StartTls) = (&self.root, self.security)
+        {
+            let certificate = Certificate::from_pem(pem).map_err(Error::Relay)?;
+            let parameters = TlsParameters::builder(self.host.clone())
+                .add_root_certificate(certificate)
+                .build()
+                .map_err(Error::Relay)?;
+            builder = builder.tls(match self.security {
+                Security::ImplicitTls => Tls::Wrapper(parameters),
+                _ => Tls::Required(parameters),
+            });
+        }
         if let Some(port) = self.port {
             builder = builder.port(port);
         }

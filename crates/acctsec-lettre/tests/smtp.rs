@@ -70,6 +70,14 @@ impl Handler for Inbox {
     fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
         response::OK
     }
+
+    fn auth_plain(&mut self, _authz: &str, user: &str, password: &str) -> Response {
+        if (user, password) == ("mailer", "correct horse") {
+            response::AUTH_OK
+        } else {
+            response::INVALID_CREDENTIALS
+        }
+    }
 }
 
 /// A free port on loopback (bound and released).
@@ -83,6 +91,16 @@ fn free_port() -> u16 {
 
 /// Serves SMTP on `port` in a thread of its own, answering `answer`; returns what it receives.
 fn serve(port: u16, answer: Answer) -> Arc<Mutex<Vec<Vec<u8>>>> {
+    serve_with(port, answer, None)
+}
+
+/// As [`serve`], offering STARTTLS with the certificate and key at `tls` and requiring PLAIN
+/// authentication.
+fn serve_with(
+    port: u16,
+    answer: Answer,
+    tls: Option<(String, String)>,
+) -> Arc<Mutex<Vec<Vec<u8>>>> {
     let messages: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let inbox = Inbox {
         messages: Arc::clone(&messages),
@@ -93,6 +111,15 @@ fn serve(port: u16, answer: Answer) -> Arc<Mutex<Vec<Vec<u8>>>> {
     std::thread::spawn(move || {
         let mut server = Server::new(inbox);
         server.with_name("mx.test").with_tcp_listener(listener);
+        if let Some((cert_path, key_path)) = tls {
+            server
+                .with_ssl(mailin_embedded::SslConfig::SelfSigned {
+                    cert_path,
+                    key_path,
+                })
+                .unwrap()
+                .with_auth(mailin_embedded::AuthMechanism::Plain);
+        }
         let _ = server.serve();
     });
     messages
@@ -300,5 +327,68 @@ async fn the_dev_mailer_keeps_each_message_as_a_file() {
     let raw = std::fs::read(dir.join(name)).unwrap();
     let mail = mailparse::parse_mail(&raw).unwrap();
     assert!(mail.subparts[0].get_body().unwrap().contains(LINK));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A self-signed certificate for `localhost`, made by the `openssl` command into `dir`.
+fn certificate(dir: &std::path::Path) -> (String, String) {
+    std::fs::create_dir_all(dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args(["-addext", "subjectAltName=DNS:localhost", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("the openssl command makes the test's certificate");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    (cert.display().to_string(), key.display().to_string())
+}
+
+#[tokio::test]
+async fn starttls_and_authentication_against_a_server_that_requires_them() {
+    let dir = std::env::temp_dir().join(format!("acctsec-smtp-tls-{}", std::process::id()));
+    let (cert, key) = certificate(&dir);
+    let pem = std::fs::read(&cert).unwrap();
+    let port = free_port();
+    let inbox = serve_with(port, Answer::Accept, Some((cert, key)));
+    let mailer = |password: &str| {
+        LettreMailer::builder("localhost", "security@example.com")
+            .unwrap()
+            .with_security(Security::StartTls)
+            .with_port(port)
+            .with_root_certificate(&pem)
+            .with_credentials("mailer", password)
+            .with_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap()
+    };
+    let key = IdempotencyKey::new("tls-1").unwrap();
+    mailer("correct horse")
+        .send(&key, &reset_message())
+        .await
+        .unwrap();
+    assert_eq!(inbox.lock().unwrap().len(), 1);
+    let refused = mailer("wrong")
+        .send(&key, &reset_message())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), MailErrorKind::Permanent, "{refused}");
+    assert_eq!(inbox.lock().unwrap().len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
