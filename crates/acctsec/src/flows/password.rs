@@ -76,16 +76,32 @@ where
                 .recent(&account.id, self.config.history())
                 .await?;
             recent.extend(account.password_hash.clone());
+            // Verified side by side on the pool, whose permits bound the work at once.
+            let mut checks = tokio::task::JoinSet::new();
             for old in recent {
-                // A stored hash this build cannot verify (an unsupported legacy format) cannot
-                // match; it is skipped, not an error.
-                if let Ok(verdict) = self.hasher.verify(normalized.clone(), old).await
-                    && verdict.is_valid()
-                {
-                    let kind = SecurityEventKind::PasswordReuseRefused;
-                    self.record(&account.id, kind, now, client, |e| e).await?;
-                    return Err(Error::PasswordReused);
+                let (pool, candidate) = (self.hasher.clone(), normalized.clone());
+                checks.spawn(async move { pool.verify(candidate, old).await });
+            }
+            let mut reused = false;
+            while let Some(checked) = checks.join_next().await {
+                match checked.map_err(|_| acctsec_hash::Error::WorkerFailed)? {
+                    Ok(verdict) => reused |= verdict.is_valid(),
+                    // A busy or failing hasher is an error: the check must not pass unmade.
+                    Err(
+                        e @ (acctsec_hash::Error::Busy
+                        | acctsec_hash::Error::WorkerFailed
+                        | acctsec_hash::Error::OutOfMemory
+                        | acctsec_hash::Error::Randomness),
+                    ) => return Err(e.into()),
+                    // A stored hash this build cannot verify (an unsupported legacy format, a
+                    // damaged row) cannot match; it is skipped.
+                    Err(_) => {}
                 }
+            }
+            if reused {
+                let kind = SecurityEventKind::PasswordReuseRefused;
+                self.record(&account.id, kind, now, client, |e| e).await?;
+                return Err(Error::PasswordReused);
             }
         }
         Ok(self.hasher.hash(normalized, SystemRng).await?)
