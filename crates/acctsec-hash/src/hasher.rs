@@ -63,12 +63,35 @@ struct Parsed {
     hash: Vec<u8>,
 }
 
+/// The identifiers of the formats this crate runs (the legacy ones with their features).
+const RUN: [&str; 9] = [
+    "argon2id",
+    "argon2i",
+    "argon2d",
+    "pbkdf2-sha256",
+    "pbkdf2_sha256",
+    "scrypt",
+    "2a",
+    "2b",
+    "2y",
+];
+
+/// Why a stored hash did not parse: a format named by an identifier this crate does not run
+/// (Django's `pbkdf2_sha1$`, crypt's `$6$`) is unsupported — a migrating host can tell "enable
+/// or add a verifier" from "this row is damaged" — and anything else is malformed.
+fn unparsed(stored: &StoredPasswordHash) -> Error {
+    match stored.algorithm() {
+        Some(id) if !RUN.contains(&id) => Error::UnsupportedAlgorithm,
+        _ => Error::MalformedHash,
+    }
+}
+
 fn parse(
     stored: &StoredPasswordHash,
     ceilings: &Ceilings,
     current: Argon2Params,
 ) -> Result<Parsed> {
-    let phc = PasswordHash::new(stored.as_str()).map_err(|_| Error::MalformedHash)?;
+    let phc = PasswordHash::new(stored.as_str()).map_err(|_| unparsed(stored))?;
     let algorithm = match phc.algorithm.as_str() {
         "argon2id" => Algorithm::Argon2id,
         "argon2i" => Algorithm::Argon2i,

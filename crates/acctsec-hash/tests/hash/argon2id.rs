@@ -447,6 +447,26 @@ fn malformed_and_foreign_hashes_get_their_own_errors() {
             "5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8",
             Error::MalformedHash,
         ),
+        // Formats named by an identifier this crate does not run are unsupported, not damaged:
+        // Django's older hashers, crypt's SHA-512 and MD5.
+        (
+            "pbkdf2_sha1$260000$seasalt$KvNABliGty8pXUwfoH0DmJn8sr+w=",
+            Error::UnsupportedAlgorithm,
+        ),
+        (
+            "md5$seasalt$5f4dcc3b5aa765d61d8327deb882cf99",
+            Error::UnsupportedAlgorithm,
+        ),
+        (
+            "$6$rounds=5000$saltsalt$abcdefghijklmnopqrstuvwxyz0123456789./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01",
+            Error::UnsupportedAlgorithm,
+        ),
+        (
+            "$1$saltsalt$qjXMvbEw8oaL.CzflDugX/",
+            Error::UnsupportedAlgorithm,
+        ),
+        // A damaged row of a format we run stays malformed.
+        ("$argon2id$v=19$broken", Error::MalformedHash),
     ] {
         assert_eq!(hasher.verify(&pw("hunter42"), &stored(h)), Err(err), "{h}");
     }
