@@ -12,9 +12,8 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use acctsec_core::Password;
-use acctsec_core::rng::SystemRng;
-use acctsec_hash::{Argon2Params, Ceilings, Hasher, MAX_CEILING_M_KIB, calibrate};
+use acctsec_hash::rng::SystemRng;
+use acctsec_hash::{Argon2Params, Ceilings, Hasher, MAX_CEILING_M_KIB, Password, calibrate};
 
 const USAGE: &str = "usage: calibrate [--target-ms N] [--memory-mib N]";
 

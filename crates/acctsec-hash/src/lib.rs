@@ -9,6 +9,9 @@ mod pepper;
 #[cfg(feature = "tokio")]
 mod pool;
 
+/// The core types this crate's API takes, so one dependency is enough: the password, the stored
+/// hash, and the randomness source (`rng::SystemRng`).
+pub use acctsec_core::{Password, StoredPasswordHash, rng};
 pub use calibrate::{MAX_CALIBRATED_T, MIN_CALIBRATED_M_KIB, calibrate};
 pub use hasher::{Hasher, HasherBuilder, MAX_PASSWORD_BYTES, MemoryStats, RehashReason, Verified};
 pub use legacy::BCRYPT_MAX_PASSWORD_BYTES;
