@@ -46,8 +46,10 @@ pub enum RehashReason {
     /// An older algorithm or version (argon2i, argon2d, Argon2 version 0x10, or a legacy format:
     /// bcrypt, scrypt, PBKDF2).
     Algorithm,
-    /// Less memory or fewer passes than the current parameters, or a shorter output or salt.
-    /// (Stronger hashes are kept: rehashing them would lower their cost.)
+    /// Weaker than the current parameters on OWASP's scale
+    /// ([`Argon2Params::resists_at_least`]), or a shorter output or salt. (Hashes at least as
+    /// strong are kept, OWASP's equivalent configurations included: more memory with fewer
+    /// passes is not replaced by the default, which would lower its cost.)
     Parameters,
     /// Made with an older pepper, or without one while a pepper is configured.
     Pepper,
@@ -545,8 +547,7 @@ impl Hasher {
         Ok(
             if parsed.algorithm != Algorithm::Argon2id || parsed.version != Version::V0x13 {
                 Verified::ValidNeedsRehash(RehashReason::Algorithm)
-            } else if parsed.params.m_kib() < self.params.m_kib()
-                || parsed.params.t() < self.params.t()
+            } else if !parsed.params.resists_at_least(self.params)
                 || parsed.hash.len() < OUTPUT_BYTES
                 || parsed.salt.len() < SALT_BYTES
             {

@@ -11,9 +11,12 @@ pub const DEFAULT_T: u32 = 2;
 pub const DEFAULT_P: u32 = 1;
 /// The memory of OWASP's cheapest equivalent argon2id configuration, KiB: 7 MiB (with t = 5).
 pub(crate) const OWASP_LEAST_M_KIB: u32 = 7_168;
+/// OWASP's equivalent argon2id configurations (Password Storage Cheat Sheet), as the least
+/// memory in KiB for 1, 2, 3, 4 and 5 passes: 46, 19, 12, 9 and 7 MiB.
+const OWASP_EQUIVALENT_M_KIB: [u32; 5] = [47_104, 19_456, 12_288, 9_216, OWASP_LEAST_M_KIB];
 /// The least work (memory × iterations, KiB) a new hash may cost without an `insecure_*` opt-out:
 /// OWASP's cheapest equivalent argon2id configuration, m = 7 MiB with t = 5.
-pub const MIN_WORK_KIB: u64 = OWASP_LEAST_M_KIB as u64 * 5;
+pub const MIN_WORK_KIB: u64 = OWASP_LEAST_M_KIB as u64 * OWASP_EQUIVALENT_M_KIB.len() as u64;
 /// Length of the hash output, bytes.
 pub const OUTPUT_BYTES: usize = 32;
 /// Length of a new salt, bytes (RFC 9106 recommends 16).
@@ -66,6 +69,42 @@ impl Argon2Params {
     #[must_use]
     pub const fn p(&self) -> u32 {
         self.p
+    }
+
+    /// Whether these parameters resist guessing at least as well as `other`, on OWASP's scale:
+    /// memory as a multiple of the least OWASP lists for the same number of passes (beyond five
+    /// passes, memory × passes against 7 MiB × 5). OWASP's equivalent configurations are equal on
+    /// it, so a hash made at m = 46 MiB, t = 1 is as strong as one at the default m = 19 MiB,
+    /// t = 2, although fewer passes alone would look weaker; more memory or more passes is never
+    /// weaker. Lanes do not count: they divide the work between threads, not the attacker's cost.
+    ///
+    /// ```
+    /// use acctsec_hash::Argon2Params;
+    ///
+    /// let default = Argon2Params::default();
+    /// assert!(Argon2Params::new(47_104, 1, 1)?.resists_at_least(default));
+    /// assert!(Argon2Params::new(7_168, 5, 1)?.resists_at_least(default));
+    /// assert!(!Argon2Params::new(40_000, 1, 1)?.resists_at_least(default));
+    /// # Ok::<(), acctsec_hash::Error>(())
+    /// ```
+    #[must_use]
+    pub fn resists_at_least(&self, other: Self) -> bool {
+        let (num, den) = self.owasp_scale();
+        let (other_num, other_den) = other.owasp_scale();
+        num * other_den >= other_num * den
+    }
+
+    /// [`resists_at_least`](Self::resists_at_least)'s scale as a fraction: memory over OWASP's
+    /// least memory for these passes.
+    fn owasp_scale(&self) -> (u128, u128) {
+        let m = u128::from(self.m_kib);
+        match (self.t.checked_sub(1)).and_then(|i| OWASP_EQUIVALENT_M_KIB.get(i as usize)) {
+            Some(&least) => (m, u128::from(least)),
+            None => (
+                m * u128::from(self.t),
+                u128::from(OWASP_LEAST_M_KIB) * OWASP_EQUIVALENT_M_KIB.len() as u128,
+            ),
+        }
     }
 
     /// Memory × iterations in KiB: how much work one hash costs.

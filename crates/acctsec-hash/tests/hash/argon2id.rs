@@ -157,27 +157,67 @@ proptest! {
 #[test]
 fn rehash_reasons() {
     let hasher = Hasher::new().unwrap();
+    // Weak parameters are allowed here only to make the old hashes a host may hold.
     let make = |m, t| {
         Hasher::builder()
             .with_params(Argon2Params::new(m, t, 1).unwrap())
+            .insecure_allow_weak_params()
             .build()
             .unwrap()
             .hash(&pw("pw"), &mut SystemRng)
             .unwrap()
     };
     // Stronger in every dimension: kept (rehashing would lower its cost).
-    assert_eq!(
-        hasher.verify(&pw("pw"), &make(19_456, 3)).unwrap(),
-        Verified::Valid
-    );
-    assert_eq!(
-        hasher.verify(&pw("pw"), &make(47_104, 2)).unwrap(),
-        Verified::Valid
-    );
-    // Below the current parameters in memory or in passes: replaced.
-    for (m, t) in [(47_104, 1), (12_288, 3)] {
+    // OWASP's equivalent configurations, more memory with fewer passes or the reverse, are
+    // kept too: replacing m = 46 MiB, t = 1 with the default would lower its cost.
+    for (m, t) in [
+        (19_456, 3),
+        (47_104, 2),
+        (47_104, 1),
+        (12_288, 3),
+        (9_216, 4),
+        (7_168, 5),
+        (65_536, 1),
+        (6_144, 6),
+    ] {
         assert_eq!(
             hasher.verify(&pw("pw"), &make(m, t)).unwrap(),
+            Verified::Valid,
+            "m={m} t={t}"
+        );
+    }
+    // Below OWASP's least memory for their passes, or under its work beyond five passes:
+    // replaced.
+    for (m, t) in [
+        (19_456, 1),
+        (46_080, 1),
+        (12_288, 2),
+        (4_096, 3),
+        (9_215, 4),
+        (5_120, 6),
+        (4_096, 8),
+    ] {
+        assert_eq!(
+            hasher.verify(&pw("pw"), &make(m, t)).unwrap(),
+            Verified::ValidNeedsRehash(RehashReason::Parameters),
+            "m={m} t={t}"
+        );
+    }
+    // A host above OWASP's floor replaces its equivalents: at m = 64 MiB, t = 3, all five are
+    // weaker, and a hash of the same memory with one pass fewer is too.
+    let raised = Hasher::builder()
+        .with_params(Argon2Params::new(65_536, 3, 1).unwrap())
+        .build()
+        .unwrap();
+    for (m, t) in [
+        (47_104, 1),
+        (19_456, 2),
+        (12_288, 3),
+        (7_168, 5),
+        (65_536, 2),
+    ] {
+        assert_eq!(
+            raised.verify(&pw("pw"), &make(m, t)).unwrap(),
             Verified::ValidNeedsRehash(RehashReason::Parameters),
             "m={m} t={t}"
         );
