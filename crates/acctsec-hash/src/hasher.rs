@@ -66,11 +66,13 @@ struct Parsed {
 }
 
 /// The identifiers of the formats this crate runs (the legacy ones with their features).
-const RUN: [&str; 9] = [
+const RUN: [&str; 11] = [
     "argon2id",
     "argon2i",
     "argon2d",
+    "pbkdf2",
     "pbkdf2-sha256",
+    "pbkdf2-sha512",
     "pbkdf2_sha256",
     "scrypt",
     "2a",

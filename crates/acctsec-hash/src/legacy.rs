@@ -33,8 +33,20 @@ pub(crate) fn verify(
     if let Some(rest) = stored.strip_prefix("pbkdf2_sha256$") {
         return django_pbkdf2(password, rest, ceilings).map(Some);
     }
-    if stored.starts_with("$pbkdf2-sha256$") {
-        return phc_pbkdf2(password, stored, ceilings).map(Some);
+    for (prefix, prf) in [
+        ("$pbkdf2-sha256$", Prf::Sha256),
+        ("$pbkdf2-sha512$", Prf::Sha512),
+        ("$pbkdf2$", Prf::Sha1),
+    ] {
+        if let Some(rest) = stored.strip_prefix(prefix) {
+            // passlib writes bare rounds where PHC writes `i=<rounds>`.
+            return if rest.starts_with(|c: char| c.is_ascii_digit()) {
+                passlib_pbkdf2(password, rest, prf, ceilings)
+            } else {
+                phc_pbkdf2(password, stored, prf, ceilings)
+            }
+            .map(Some);
+        }
     }
     if stored.starts_with("$scrypt$") {
         return phc_scrypt(password, stored, ceilings, budget_kib).map(Some);
@@ -68,7 +80,15 @@ fn bcrypt(_: &[u8], _: &str, _: &Ceilings) -> Result<bool> {
     Err(Error::UnsupportedAlgorithm)
 }
 
-/// Output length of Django's and PHC's PBKDF2-SHA256 hashes we accept.
+/// The pseudorandom function of a PBKDF2 hash: HMAC with this digest.
+#[derive(Clone, Copy)]
+enum Prf {
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+/// Longest PBKDF2 output we accept, bytes.
 #[cfg(feature = "pbkdf2")]
 const MAX_PBKDF2_OUTPUT: usize = 64;
 
@@ -92,12 +112,47 @@ fn django_pbkdf2(password: &[u8], rest: &str, ceilings: &Ceilings) -> Result<boo
     }
     let mut expected = [0_u8; MAX_PBKDF2_OUTPUT];
     let expected = Base64::decode(hash, &mut expected).map_err(|_| Error::MalformedHash)?;
-    pbkdf2_matches(password, salt.as_bytes(), rounds, expected)
+    pbkdf2_matches(password, salt.as_bytes(), rounds, Prf::Sha256, expected)
 }
 
-/// PHC `$pbkdf2-sha256$i=<rounds>[,l=<length>]$<salt>$<hash>`.
+/// passlib's `$pbkdf2[-sha256|-sha512]$<rounds>$<salt>$<hash>`: bare rounds, salt and hash in
+/// passlib's "adapted" base64 (`.` for `+`, no padding), the hash as long as the digest.
 #[cfg(feature = "pbkdf2")]
-fn phc_pbkdf2(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool> {
+fn passlib_pbkdf2(password: &[u8], rest: &str, prf: Prf, ceilings: &Ceilings) -> Result<bool> {
+    use base64ct::{Base64Unpadded, Encoding};
+
+    fn ab64<'b>(text: &str, buf: &'b mut [u8; MAX_PBKDF2_OUTPUT]) -> Result<&'b [u8]> {
+        let standard = text.replace('.', "+");
+        Base64Unpadded::decode(&standard, buf).map_err(|_| Error::MalformedHash)
+    }
+
+    let mut parts = rest.split('$');
+    let (Some(rounds), Some(salt), Some(hash), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Error::MalformedHash);
+    };
+    if !rounds.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::MalformedHash);
+    }
+    let rounds: u32 = rounds.parse().map_err(|_| Error::MalformedHash)?;
+    if rounds == 0 {
+        return Err(Error::MalformedHash);
+    }
+    if rounds > ceilings.pbkdf2_rounds {
+        return Err(Error::HostileParameters);
+    }
+    let (mut salt_buf, mut hash_buf) = ([0_u8; MAX_PBKDF2_OUTPUT], [0_u8; MAX_PBKDF2_OUTPUT]);
+    let (salt, hash) = (ab64(salt, &mut salt_buf)?, ab64(hash, &mut hash_buf)?);
+    if salt.is_empty() || hash.len() != prf.output_len() {
+        return Err(Error::MalformedHash);
+    }
+    pbkdf2_matches(password, salt, rounds, prf, hash)
+}
+
+/// PHC `$pbkdf2-sha256$i=<rounds>[,l=<length>]$<salt>$<hash>` (or `-sha512`).
+#[cfg(feature = "pbkdf2")]
+fn phc_pbkdf2(password: &[u8], stored: &str, prf: Prf, ceilings: &Ceilings) -> Result<bool> {
     let phc = PasswordHash::new(stored).map_err(|_| Error::MalformedHash)?;
     let rounds = phc.params.get_decimal("i").ok_or(Error::MalformedHash)?;
     if rounds == 0
@@ -122,17 +177,39 @@ fn phc_pbkdf2(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool
     {
         return Err(Error::MalformedHash);
     }
-    pbkdf2_matches(password, salt.as_ref(), rounds, hash.as_bytes())
+    pbkdf2_matches(password, salt.as_ref(), rounds, prf, hash.as_bytes())
 }
 
 #[cfg(feature = "pbkdf2")]
-fn pbkdf2_matches(password: &[u8], salt: &[u8], rounds: u32, expected: &[u8]) -> Result<bool> {
+impl Prf {
+    /// The digest's output length, bytes: passlib's hashes are exactly this long.
+    const fn output_len(self) -> usize {
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+            Self::Sha512 => 64,
+        }
+    }
+}
+
+#[cfg(feature = "pbkdf2")]
+fn pbkdf2_matches(
+    password: &[u8],
+    salt: &[u8],
+    rounds: u32,
+    prf: Prf,
+    expected: &[u8],
+) -> Result<bool> {
     if expected.len() < 16 || expected.len() > MAX_PBKDF2_OUTPUT {
         return Err(Error::MalformedHash);
     }
     let mut out = Zeroizing::new([0_u8; MAX_PBKDF2_OUTPUT]);
     let out = out.get_mut(..expected.len()).ok_or(Error::MalformedHash)?;
-    ::pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, out);
+    match prf {
+        Prf::Sha1 => ::pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, rounds, out),
+        Prf::Sha256 => ::pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, out),
+        Prf::Sha512 => ::pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, rounds, out),
+    }
     Ok(out.ct_eq(expected).into())
 }
 
@@ -142,7 +219,12 @@ fn django_pbkdf2(_: &[u8], _: &str, _: &Ceilings) -> Result<bool> {
 }
 
 #[cfg(not(feature = "pbkdf2"))]
-fn phc_pbkdf2(_: &[u8], _: &str, _: &Ceilings) -> Result<bool> {
+fn phc_pbkdf2(_: &[u8], _: &str, _: Prf, _: &Ceilings) -> Result<bool> {
+    Err(Error::UnsupportedAlgorithm)
+}
+
+#[cfg(not(feature = "pbkdf2"))]
+fn passlib_pbkdf2(_: &[u8], _: &str, _: Prf, _: &Ceilings) -> Result<bool> {
     Err(Error::UnsupportedAlgorithm)
 }
 

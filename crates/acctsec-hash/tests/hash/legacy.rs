@@ -1,4 +1,4 @@
-// Migration from legacy formats: bcrypt, scrypt, PBKDF2-SHA256 (PHC and Django).
+// Migration from legacy formats: bcrypt, scrypt, PBKDF2 (PHC, passlib and Django).
 
 use acctsec_core::rng::SystemRng;
 use acctsec_hash::{Error, Hasher, RehashReason, Verified};
@@ -32,6 +32,48 @@ fn every_legacy_vector_verifies_and_asks_for_a_rehash() {
                 "{hash}"
             );
         }
+    }
+}
+
+/// Hashes written by passlib itself: `$pbkdf2$`, `$pbkdf2-sha256$` and `$pbkdf2-sha512$`, with
+/// bare rounds and passlib's adapted base64.
+#[test]
+fn passlib_pbkdf2_hashes_verify_and_ask_for_a_rehash() {
+    let hasher = Hasher::new().unwrap();
+    let vectors = tsv_vectors(include_str!("../../../../testdata/passlib-vectors.tsv"));
+    assert_eq!(vectors.len(), 9);
+    for (password, hash) in &vectors {
+        let h = stored(hash);
+        assert_eq!(
+            hasher.verify(&pw(password), &h).unwrap(),
+            Verified::ValidNeedsRehash(RehashReason::Algorithm),
+            "{hash}"
+        );
+        assert_eq!(
+            hasher.verify(&pw(&format!("{password}?")), &h).unwrap(),
+            Verified::Invalid,
+            "{hash}"
+        );
+    }
+    // Damage in any field is malformed; too many rounds is hostile, refused before the work.
+    let (_, good) = &vectors[0];
+    let fields: Vec<&str> = good.split('$').collect();
+    let with = |i: usize, value: &str| {
+        let mut f = fields.clone();
+        f[i] = value;
+        f.join("$")
+    };
+    for (bad, err) in [
+        (with(2, "0"), Error::MalformedHash),
+        (with(2, "+29000"), Error::MalformedHash),
+        (with(2, "99999999999"), Error::MalformedHash),
+        (with(3, ""), Error::MalformedHash),
+        (with(3, "sa!t"), Error::MalformedHash),
+        (with(4, &fields[4][..20]), Error::MalformedHash),
+        (format!("{good}$extra"), Error::MalformedHash),
+        (with(2, "2000001"), Error::HostileParameters),
+    ] {
+        assert_eq!(hasher.verify(&pw("x"), &stored(&bad)), Err(err), "{bad}");
     }
 }
 
