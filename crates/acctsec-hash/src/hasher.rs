@@ -44,7 +44,8 @@ impl Verified {
 #[non_exhaustive]
 pub enum RehashReason {
     /// An older algorithm or version (argon2i, argon2d, Argon2 version 0x10, or a legacy format:
-    /// bcrypt, scrypt, PBKDF2).
+    /// bcrypt, scrypt, PBKDF2), or another tool's wrapping of a current hash (Django's
+    /// `argon2$`).
     Algorithm,
     /// Weaker than the current parameters on OWASP's scale
     /// ([`Argon2Params::resists_at_least`]), or a shorter output or salt. (Hashes at least as
@@ -519,6 +520,18 @@ impl Hasher {
     }
 
     fn verify_bytes(&self, bytes: &[u8], stored: &StoredPasswordHash) -> Result<Verified> {
+        // Django writes `argon2` before the PHC string. Verify the PHC string (once: a second
+        // prefix is malformed), and ask for the hash to be stored in the plain form.
+        if let Some(phc) = stored.as_str().strip_prefix("argon2") {
+            if !phc.starts_with("$argon2") {
+                return Err(Error::MalformedHash);
+            }
+            let inner = StoredPasswordHash::new(phc).map_err(|_| Error::MalformedHash)?;
+            return Ok(match self.verify_bytes(bytes, &inner)? {
+                Verified::Valid => Verified::ValidNeedsRehash(RehashReason::Algorithm),
+                other => other,
+            });
+        }
         let budget = self.ceilings.work_budget_kib(self.params);
         if let Some(matched) = legacy::verify(bytes, stored.as_str(), &self.ceilings, budget)? {
             return Ok(if matched {

@@ -8,7 +8,7 @@ use crate::params::Ceilings;
 use password_hash::phc::PasswordHash;
 #[cfg(any(feature = "pbkdf2", feature = "scrypt"))]
 use subtle::ConstantTimeEq;
-#[cfg(any(feature = "pbkdf2", feature = "scrypt"))]
+#[cfg(any(feature = "bcrypt", feature = "pbkdf2", feature = "scrypt"))]
 use zeroize::Zeroizing;
 
 use crate::{Error, Result};
@@ -29,6 +29,9 @@ pub(crate) fn verify(
         .any(|p| stored.starts_with(p))
     {
         return bcrypt(password, stored, ceilings).map(Some);
+    }
+    if let Some(rest) = stored.strip_prefix("bcrypt_sha256$") {
+        return django_bcrypt_sha256(password, rest, ceilings).map(Some);
     }
     if let Some(rest) = stored.strip_prefix("pbkdf2_sha256$") {
         return django_pbkdf2(password, rest, ceilings).map(Some);
@@ -77,6 +80,30 @@ fn bcrypt(password: &[u8], stored: &str, ceilings: &Ceilings) -> Result<bool> {
 
 #[cfg(not(feature = "bcrypt"))]
 fn bcrypt(_: &[u8], _: &str, _: &Ceilings) -> Result<bool> {
+    Err(Error::UnsupportedAlgorithm)
+}
+
+/// Django's `bcrypt_sha256$<bcrypt hash>`: bcrypt over the lowercase hex SHA-256 of the password,
+/// 64 bytes, so no password is cut at bcrypt's 72.
+#[cfg(feature = "bcrypt")]
+fn django_bcrypt_sha256(password: &[u8], rest: &str, ceilings: &Ceilings) -> Result<bool> {
+    use sha2::Digest;
+
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    if !["$2a$", "$2b$", "$2y$"].iter().any(|p| rest.starts_with(p)) {
+        return Err(Error::MalformedHash);
+    }
+    let digest = sha2::Sha256::digest(password);
+    let mut hex = Zeroizing::new([0_u8; 64]);
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0x0f)];
+    }
+    bcrypt(hex.as_slice(), rest, ceilings)
+}
+
+#[cfg(not(feature = "bcrypt"))]
+fn django_bcrypt_sha256(_: &[u8], _: &str, _: &Ceilings) -> Result<bool> {
     Err(Error::UnsupportedAlgorithm)
 }
 

@@ -1,4 +1,5 @@
-// Migration from legacy formats: bcrypt, scrypt, PBKDF2 (PHC, passlib and Django).
+// Migration from legacy formats: bcrypt, scrypt, PBKDF2 (PHC, passlib and Django), and Django's
+// argon2$ and bcrypt_sha256$.
 
 use acctsec_core::rng::SystemRng;
 use acctsec_hash::{Error, Hasher, RehashReason, Verified};
@@ -72,6 +73,56 @@ fn passlib_pbkdf2_hashes_verify_and_ask_for_a_rehash() {
         (with(4, &fields[4][..20]), Error::MalformedHash),
         (format!("{good}$extra"), Error::MalformedHash),
         (with(2, "2000001"), Error::HostileParameters),
+    ] {
+        assert_eq!(hasher.verify(&pw("x"), &stored(&bad)), Err(err), "{bad}");
+    }
+}
+
+/// Hashes written by Django's own hashers: `argon2$` (at Django's parameters and at OWASP's) and
+/// `bcrypt_sha256$`, a password over bcrypt's 72 bytes among them.
+#[test]
+fn django_argon2_and_bcrypt_sha256_hashes_verify_and_ask_for_a_rehash() {
+    let hasher = Hasher::new().unwrap();
+    let vectors = tsv_vectors(include_str!("../../../../testdata/django-vectors.tsv"));
+    assert_eq!(vectors.len(), 6);
+    assert!(
+        vectors
+            .iter()
+            .any(|(p, h)| p.len() > 72 && h.starts_with("bcrypt_sha256$"))
+    );
+    for (password, hash) in &vectors {
+        let h = stored(hash);
+        assert_eq!(
+            hasher.verify(&pw(password), &h).unwrap(),
+            Verified::ValidNeedsRehash(RehashReason::Algorithm),
+            "{hash}"
+        );
+        assert_eq!(
+            hasher.verify(&pw(&format!("{password}?")), &h).unwrap(),
+            Verified::Invalid,
+            "{hash}"
+        );
+    }
+    // The wrapped string is checked as strictly as a plain one; a prefix is taken once.
+    let (_, argon) = vectors
+        .iter()
+        .find(|(_, h)| h.starts_with("argon2$"))
+        .unwrap();
+    for (bad, err) in [
+        (format!("argon2{argon}"), Error::MalformedHash),
+        (
+            argon.replace("argon2$argon2id$", "argon2$scrypt$"),
+            Error::MalformedHash,
+        ),
+        (
+            argon.replace("m=102400", "m=9999999"),
+            Error::HostileParameters,
+        ),
+        ("bcrypt_sha256$$2x$06$abc".to_owned(), Error::MalformedHash),
+        (
+            "bcrypt_sha256$$2b$31$abc".to_owned(),
+            Error::HostileParameters,
+        ),
     ] {
         assert_eq!(hasher.verify(&pw("x"), &stored(&bad)), Err(err), "{bad}");
     }
