@@ -36,14 +36,9 @@ fn every_legacy_vector_verifies_and_asks_for_a_rehash() {
     }
 }
 
-/// Hashes written by passlib itself: `$pbkdf2$`, `$pbkdf2-sha256$` and `$pbkdf2-sha512$`, with
-/// bare rounds and passlib's adapted base64.
-#[test]
-fn passlib_pbkdf2_hashes_verify_and_ask_for_a_rehash() {
-    let hasher = Hasher::new().unwrap();
-    let vectors = tsv_vectors(include_str!("../../../../testdata/passlib-vectors.tsv"));
-    assert_eq!(vectors.len(), 9);
-    for (password, hash) in &vectors {
+/// Each password matches its hash and asks for a rehash; with one more character it does not.
+fn each_matches_and_asks_for_a_rehash(hasher: &Hasher, vectors: &[(String, String)]) {
+    for (password, hash) in vectors {
         let h = stored(hash);
         assert_eq!(
             hasher.verify(&pw(password), &h).unwrap(),
@@ -56,6 +51,16 @@ fn passlib_pbkdf2_hashes_verify_and_ask_for_a_rehash() {
             "{hash}"
         );
     }
+}
+
+/// Hashes written by passlib itself: `$pbkdf2$`, `$pbkdf2-sha256$` and `$pbkdf2-sha512$`, with
+/// bare rounds and passlib's adapted base64.
+#[test]
+fn passlib_pbkdf2_hashes_verify_and_ask_for_a_rehash() {
+    let hasher = Hasher::new().unwrap();
+    let vectors = tsv_vectors(include_str!("../../../../testdata/passlib-vectors.tsv"));
+    assert_eq!(vectors.len(), 9);
+    each_matches_and_asks_for_a_rehash(&hasher, &vectors);
     // Damage in any field is malformed; too many rounds is hostile, refused before the work.
     let (_, good) = &vectors[0];
     let fields: Vec<&str> = good.split('$').collect();
@@ -90,19 +95,7 @@ fn django_argon2_and_bcrypt_sha256_hashes_verify_and_ask_for_a_rehash() {
             .iter()
             .any(|(p, h)| p.len() > 72 && h.starts_with("bcrypt_sha256$"))
     );
-    for (password, hash) in &vectors {
-        let h = stored(hash);
-        assert_eq!(
-            hasher.verify(&pw(password), &h).unwrap(),
-            Verified::ValidNeedsRehash(RehashReason::Algorithm),
-            "{hash}"
-        );
-        assert_eq!(
-            hasher.verify(&pw(&format!("{password}?")), &h).unwrap(),
-            Verified::Invalid,
-            "{hash}"
-        );
-    }
+    each_matches_and_asks_for_a_rehash(&hasher, &vectors);
     // The wrapped string is checked as strictly as a plain one; a prefix is taken once.
     let (_, argon) = vectors
         .iter()
