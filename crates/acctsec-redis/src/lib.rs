@@ -294,6 +294,19 @@ impl RedisStore {
             *digest, user, purpose, binding, issued, expires,
         ))
     }
+
+    /// The record a token key held, if there was one and it is live at `now`.
+    fn live_record(
+        &self,
+        text: Option<String>,
+        digest: &TokenDigest,
+        now: Timestamp,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(text
+            .map(|t| self.record(&t, digest))
+            .transpose()?
+            .filter(|r| r.is_live_at(now)))
+    }
 }
 
 impl TokenStore for RedisStore {
@@ -334,10 +347,7 @@ impl TokenStore for RedisStore {
             .get_del(self.key("t", &hex(digest.as_bytes())))
             .await
             .map_err(db("take token"))?;
-        Ok(text
-            .map(|t| self.record(&t, digest))
-            .transpose()?
-            .filter(|r| r.is_live_at(now)))
+        self.live_record(text, digest, now)
     }
 
     async fn peek(
@@ -350,10 +360,7 @@ impl TokenStore for RedisStore {
             .get(self.key("t", &hex(digest.as_bytes())))
             .await
             .map_err(db("peek token"))?;
-        Ok(text
-            .map(|t| self.record(&t, digest))
-            .transpose()?
-            .filter(|r| r.is_live_at(now)))
+        self.live_record(text, digest, now)
     }
 
     async fn revoke_all(&self, user: &UserId, purpose: &Purpose) -> Result<u64, StoreError> {

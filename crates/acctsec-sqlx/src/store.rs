@@ -93,6 +93,30 @@ macro_rules! sql_store {
                 row.map(codec::outbox_entry).transpose()
             }
 
+            /// Ends or returns a leased message: `set` assigns from `$1` (a time) and `$2` (a
+            /// detail), applied only while `lease` is still held.
+            async fn settle_lease(
+                &self,
+                set: &'static str,
+                at: Timestamp,
+                detail: &Detail,
+                lease: &Lease,
+                what: &'static str,
+            ) -> Result<(), StoreError> {
+                let sql = format!(
+                    "UPDATE acctsec_outbox SET {set} \
+                     WHERE id = $3 AND attempts = $4 AND state = 'leased'"
+                );
+                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(ms(at))
+                    .bind(detail.as_str())
+                    .bind(signed(lease.id.0)?)
+                    .bind(i64::from(lease.attempt))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db(what))?;
+                lease_held(done.rows_affected())
+            }
         }
 
         /// A guarded change to a leased message applied to one row, or else the lease was lost.
@@ -818,34 +842,25 @@ macro_rules! sql_store {
                 receipt: &Detail,
                 now: Timestamp,
             ) -> Result<(), StoreError> {
-                let done = sqlx::query(
-                    "UPDATE acctsec_outbox SET state = 'sent', ready_at = NULL, \
-                     finished_at = $1, receipt = $2 \
-                     WHERE id = $3 AND attempts = $4 AND state = 'leased'",
+                self.settle_lease(
+                    "state = 'sent', ready_at = NULL, finished_at = $1, receipt = $2",
+                    now,
+                    receipt,
+                    lease,
+                    "mark sent",
                 )
-                .bind(ms(now))
-                .bind(receipt.as_str())
-                .bind(signed(lease.id.0)?)
-                .bind(i64::from(lease.attempt))
-                .execute(&self.pool)
                 .await
-                .map_err(db("mark sent"))?;
-                lease_held(done.rows_affected())
             }
 
             async fn retry(&self, lease: &Lease, at: Timestamp, error: &Detail) -> Result<(), StoreError> {
-                let done = sqlx::query(
-                    "UPDATE acctsec_outbox SET state = 'pending', ready_at = $1, last_error = $2 \
-                     WHERE id = $3 AND attempts = $4 AND state = 'leased'",
+                self.settle_lease(
+                    "state = 'pending', ready_at = $1, last_error = $2",
+                    at,
+                    error,
+                    lease,
+                    "retry",
                 )
-                .bind(ms(at))
-                .bind(error.as_str())
-                .bind(signed(lease.id.0)?)
-                .bind(i64::from(lease.attempt))
-                .execute(&self.pool)
                 .await
-                .map_err(db("retry"))?;
-                lease_held(done.rows_affected())
             }
 
             async fn dead_letter(
@@ -854,19 +869,14 @@ macro_rules! sql_store {
                 reason: &Detail,
                 now: Timestamp,
             ) -> Result<(), StoreError> {
-                let done = sqlx::query(
-                    "UPDATE acctsec_outbox SET state = 'dead_lettered', ready_at = NULL, \
-                     finished_at = $1, reason = $2 \
-                     WHERE id = $3 AND attempts = $4 AND state = 'leased'",
+                self.settle_lease(
+                    "state = 'dead_lettered', ready_at = NULL, finished_at = $1, reason = $2",
+                    now,
+                    reason,
+                    lease,
+                    "dead-letter",
                 )
-                .bind(ms(now))
-                .bind(reason.as_str())
-                .bind(signed(lease.id.0)?)
-                .bind(i64::from(lease.attempt))
-                .execute(&self.pool)
                 .await
-                .map_err(db("dead-letter"))?;
-                lease_held(done.rows_affected())
             }
 
             async fn requeue(&self, id: OutboxId, now: Timestamp) -> Result<bool, StoreError> {
